@@ -1,0 +1,125 @@
+"""Command line: `cloudtrail-etl run|sample|ddl`. Errors are one line on stderr with a documented exit code."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from cloudtrail_etl.errors import JobError, UsageError
+
+USAGE = """usage: cloudtrail-etl {run,sample,ddl} [options]
+
+  run     convert one KST day of CloudTrail files to Parquet (see `cloudtrail-etl run --help`)
+  sample  write sample CloudTrail delivery files in the real S3 layout
+  ddl     print Athena DDL for the output table (partition projection on proc_ymd)
+"""
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"cloudtrail-etl: error: {message}", file=sys.stderr)
+    return code
+
+
+def _summary(report) -> str:
+    mb = 1024 * 1024
+    return (
+        f"read {report.input_files} files ({report.input_bytes / mb:.1f} MiB), {report.events_read} events; "
+        f"wrote {report.rows_written} rows of {report.target_date} (KST) to {report.output_path} "
+        f"in {report.output_files} files ({report.output_bytes / mb:.1f} MiB); "
+        f"dropped {report.duplicates_dropped} duplicates, {report.events_outside_day} outside the day; "
+        f"quarantined {report.events_quarantined}; {len(report.bad_files)} bad files; {report.duration_s} s"
+    )
+
+
+def run_command(argv: Sequence[str], prog: str = "cloudtrail-etl run") -> int:
+    """Parse, run, print the report (last line) and write it to --report. Used by every entry point."""
+    from cloudtrail_etl.config import parse_run_args
+
+    try:
+        config = parse_run_args(argv, prog=prog)
+    except UsageError as exc:
+        return _fail(str(exc), exc.exit_code)
+
+    from cloudtrail_etl.session import check_java, get_spark
+
+    try:
+        check_java()
+        spark = get_spark()
+    except JobError as exc:
+        return _fail(str(exc), exc.exit_code)
+
+    from cloudtrail_etl.job import Job
+    from cloudtrail_etl.storage import Storage
+
+    job = Job(spark, config)
+    code = 0
+    try:
+        job.run()
+    except JobError as exc:
+        code = _fail(str(exc), exc.exit_code)
+    except Exception as exc:  # an unexpected fault: still one line, and the report says what happened
+        code = _fail(f"{type(exc).__name__}: {job.report.error}", 1)
+    report = job.report
+    if code == 0:
+        print(_summary(report))
+    print(report.to_json())
+    if config.report:
+        try:
+            Storage(spark).write_text(config.report, report.to_json() + "\n")
+        except Exception as exc:
+            return _fail(f"could not write the report to {config.report}: {str(exc).splitlines()[0]}", 6)
+    return code
+
+
+def sample_command(argv: Sequence[str]) -> int:
+    from pathlib import Path
+
+    from cloudtrail_etl.sample import SampleSpec, write_sample_trail
+
+    parser = argparse.ArgumentParser(prog="cloudtrail-etl sample", allow_abbrev=False)
+    parser.add_argument("--output", required=True, help="directory to write AWSLogs/ into")
+    parser.add_argument("--seed", type=int, default=SampleSpec.seed)
+    parser.add_argument("--days", type=int, default=SampleSpec.days, help="UTC delivery days to generate")
+    parser.add_argument("--start", default=SampleSpec.start.isoformat(), help="first UTC day, YYYY-MM-DD")
+    args = parser.parse_args(argv)
+    from cloudtrail_etl.days import parse_day
+
+    try:
+        start = parse_day(args.start)
+    except ValueError as exc:
+        return _fail(str(exc).replace("--date", "--start"), 2)
+    summary = write_sample_trail(Path(args.output), SampleSpec(start=start, days=args.days, seed=args.seed))
+    print(
+        f"wrote {summary.files_written} delivery files with {summary.events_written} events "
+        f"({summary.distinct_event_ids} distinct eventIDs, {summary.duplicate_files} duplicate deliveries) "
+        f"under {Path(args.output) / 'AWSLogs'}"
+    )
+    return 0
+
+
+def ddl_command(argv: Sequence[str]) -> int:
+    from cloudtrail_etl.catalog import athena_ddl
+
+    parser = argparse.ArgumentParser(prog="cloudtrail-etl ddl", allow_abbrev=False)
+    parser.add_argument("--location", required=True, help="the table root (s3://bucket/prefix/)")
+    parser.add_argument("--table", default="cloudtrail", help="table name, optionally DATABASE.TABLE")
+    parser.add_argument("--start", default="20130101", help="first proc_ymd of the projection range")
+    args = parser.parse_args(argv)
+    print(athena_ddl(args.table, args.location, args.start))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("-h", "--help"):
+        print(USAGE)
+        return 0 if args else 2
+    command, rest = args[0], args[1:]
+    if command == "run":
+        return run_command(rest)
+    if command == "sample":
+        return sample_command(rest)
+    if command == "ddl":
+        return ddl_command(rest)
+    return _fail(f"unknown command {command!r} (expected run, sample or ddl)", 2)

@@ -1,0 +1,173 @@
+"""Job options: one parser shared by the CLI, spark-submit and the Glue entry script."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import difflib
+import re
+from collections.abc import Sequence
+
+from cloudtrail_etl.days import parse_day, yesterday_kst
+from cloudtrail_etl.errors import UsageError
+
+# Arguments that AWS Glue adds to every run. They are accepted and ignored; anything else unknown is an error.
+_GLUE_OWN_EXACT = {
+    "--TempDir",
+    "--RedshiftTempDir",
+    "--scriptLocation",
+    "--class",
+    "--conf",
+    "--debug",
+    "--mode",
+    "--extra-py-files",
+    "--extra-jars",
+    "--extra-files",
+    "--additional-python-modules",
+    "--python-modules-installer-option",
+    "--user-jars-first",
+    "--datalake-formats",
+    "--encryption-type",
+    "--spark-event-logs-path",
+    "--auto-scale-within-microbatch",
+    "--executor-cores",
+    "--disable-proxy-v2",
+    "--customer-driver-env-vars",
+    "--customer-executor-env-vars",
+}
+_GLUE_OWN_PREFIXES = (
+    "--JOB_",
+    "--job-",
+    "--enable-",
+    "--continuous-log-",
+    "--glue-",
+    "--security_configuration",
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class JobConfig:
+    input: str
+    output: str
+    day: dt.date
+    report: str | None = None
+    quarantine: str | None = None
+    skip_bad_files: bool = False
+    require_input: bool = False
+    accounts: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    crawler: str | None = None
+    create_crawler: bool = False
+    crawler_role: str | None = None
+    catalog_table: str | None = None
+    wait: bool = False
+    wait_timeout_s: int = 1800
+
+    @property
+    def quarantine_root(self) -> str:
+        """Outside the table root, so neither Athena nor a crawler of the table ever reads it."""
+        return self.quarantine or self.output.rstrip("/") + "_quarantine"
+
+    @property
+    def staging_root(self) -> str:
+        return self.output.rstrip("/") + "_staging"
+
+
+def _error_exit(parser: argparse.ArgumentParser):
+    def fail(message: str):
+        raise UsageError(message)
+
+    parser.error = fail  # type: ignore[method-assign]
+    return parser
+
+
+def _csv(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+def add_run_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    parser.add_argument("--input", required=True, help="location holding AWSLogs/ (directory or s3://bucket/prefix)")
+    parser.add_argument("--output", required=True, help="table root; the day lands in OUTPUT/proc_ymd=YYYYMMDD/")
+    parser.add_argument("--date", help="KST day to process, YYYY-MM-DD or YYYYMMDD (default: yesterday in KST)")
+    parser.add_argument("--report", help="also write the JSON run report to this path (local or s3://)")
+    parser.add_argument(
+        "--quarantine", help="where unusable records go (default: OUTPUT_quarantine, outside the table)"
+    )
+    parser.add_argument("--skip-bad-files", action="store_true", help="write the day even if some files are unreadable")
+    parser.add_argument("--require-input", action="store_true", help="fail when the day has no input files at all")
+    parser.add_argument("--accounts", type=_csv, default=(), help="comma-separated account ids to read (default: all)")
+    parser.add_argument("--regions", type=_csv, default=(), help="comma-separated regions to read (default: all)")
+    parser.add_argument("--crawler", help="Glue crawler to start after a successful write")
+    parser.add_argument("--create-crawler", action="store_true", help="create --crawler if it does not exist")
+    parser.add_argument("--crawler-role", help="IAM role for --create-crawler")
+    parser.add_argument("--catalog-table", help="DB.TABLE to create if missing and add the day's partition to")
+    parser.add_argument("--wait", action="store_true", help="wait for the crawl to finish and report its state")
+    parser.add_argument("--wait-timeout", type=int, default=1800, help="seconds to wait for the crawler (default 1800)")
+    return parser
+
+
+def run_parser(prog: str = "cloudtrail-etl run") -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, allow_abbrev=False, description="Convert one KST day to Parquet.")
+    return _error_exit(add_run_options(parser))
+
+
+def _is_glue_own(option: str) -> bool:
+    name = option.split("=", 1)[0]
+    return name in _GLUE_OWN_EXACT or name.startswith(_GLUE_OWN_PREFIXES)
+
+
+def drop_glue_arguments(extras: Sequence[str], known_options: Sequence[str]) -> None:
+    """Glue mixes its own --key value pairs into argv: skip those, fail on anything else unknown."""
+    index = 0
+    while index < len(extras):
+        token = extras[index]
+        if token.startswith("--") and _is_glue_own(token):
+            index += 1
+            if index < len(extras) and not extras[index].startswith("--") and "=" not in token:
+                index += 1  # its value
+            continue
+        if token.startswith("-"):
+            name = token.split("=", 1)[0]
+            close = difflib.get_close_matches(name, known_options, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            raise UsageError(f"unknown option {name}{hint}")
+        raise UsageError(f"unexpected argument {token!r}")
+
+
+def config_from_namespace(ns: argparse.Namespace) -> JobConfig:
+    day = parse_day(ns.date) if ns.date else yesterday_kst()
+    if ns.catalog_table and not re.match(r"^[A-Za-z0-9_]+\.[A-Za-z0-9_]+$", ns.catalog_table):
+        raise UsageError(f"--catalog-table {ns.catalog_table!r} must be DATABASE.TABLE")
+    if ns.create_crawler and not (ns.crawler and ns.crawler_role):
+        raise UsageError("--create-crawler needs --crawler NAME and --crawler-role ARN")
+    if ns.wait_timeout <= 0:
+        raise UsageError("--wait-timeout must be a positive number of seconds")
+    return JobConfig(
+        input=ns.input,
+        output=ns.output,
+        day=day,
+        report=ns.report,
+        quarantine=ns.quarantine,
+        skip_bad_files=ns.skip_bad_files,
+        require_input=ns.require_input,
+        accounts=tuple(ns.accounts),
+        regions=tuple(ns.regions),
+        crawler=ns.crawler,
+        create_crawler=ns.create_crawler,
+        crawler_role=ns.crawler_role,
+        catalog_table=ns.catalog_table,
+        wait=ns.wait,
+        wait_timeout_s=ns.wait_timeout,
+    )
+
+
+def parse_run_args(argv: Sequence[str], prog: str = "cloudtrail-etl run") -> JobConfig:
+    """Parse `run` options, tolerating the arguments Glue adds; raise UsageError with one readable line."""
+    parser = run_parser(prog)
+    ns, extras = parser.parse_known_args(list(argv))
+    drop_glue_arguments(extras, [opt for action in parser._actions for opt in action.option_strings])
+    try:
+        return config_from_namespace(ns)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None

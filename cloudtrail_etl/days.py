@@ -1,0 +1,48 @@
+"""The KST day and the UTC delivery folders that hold it.
+
+A KST day D is the UTC interval [D-1 15:00Z, D 15:00Z). CloudTrail files land in folders named after their UTC
+delivery date, so one KST day needs the folders of D-1 and D.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+KST = dt.timezone(dt.timedelta(hours=9), "KST")
+KST_ZONE_ID = "Asia/Seoul"  # a fixed +09:00 since 1988: no daylight saving
+_DATE_FORMS = (re.compile(r"^(\d{4})-(\d{2})-(\d{2})$"), re.compile(r"^(\d{4})(\d{2})(\d{2})$"))
+
+
+def parse_day(text: str) -> dt.date:
+    """Accept YYYY-MM-DD or YYYYMMDD; raise ValueError with a readable message otherwise."""
+    for form in _DATE_FORMS:
+        match = form.match(text.strip())
+        if match:
+            year, month, day = (int(part) for part in match.groups())
+            try:
+                return dt.date(year, month, day)
+            except ValueError as exc:
+                raise ValueError(f"--date {text!r} is not a real calendar day ({exc})") from None
+    raise ValueError(f"--date {text!r} is not YYYY-MM-DD or YYYYMMDD")
+
+
+def yesterday_kst(now: dt.datetime | None = None) -> dt.date:
+    """The default target day: the KST day before now, whatever the machine's time zone."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    return now.astimezone(KST).date() - dt.timedelta(days=1)
+
+
+def proc_ymd(day: dt.date) -> str:
+    return day.strftime("%Y%m%d")
+
+
+def utc_folders(day: dt.date) -> list[dt.date]:
+    """UTC delivery-date folders that can hold events of KST day `day`."""
+    return [day - dt.timedelta(days=1), day]
+
+
+def utc_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """[start, end) of KST day `day` as aware UTC datetimes."""
+    start = dt.datetime.combine(day, dt.time(0), tzinfo=KST).astimezone(dt.timezone.utc)
+    return start, start + dt.timedelta(days=1)

@@ -1,0 +1,167 @@
+"""Find the delivery folders and files of a KST day without listing the whole bucket.
+
+Walks `AWSLogs/[o-ORG/]ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/` level by level (delimiter listings on S3), so an
+organization trail with hundreds of accounts costs a few calls per account and region, and only the two UTC day
+folders are listed file by file. Digest, Insight and other sibling folders are never entered.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import re
+from collections.abc import Iterable, Sequence
+from urllib.parse import urlparse
+
+from cloudtrail_etl.days import utc_folders
+from cloudtrail_etl.errors import InputNotFound
+
+LOG_SUFFIX = ".json.gz"
+_ACCOUNT = re.compile(r"^\d{12}$")
+_ORG = re.compile(r"^o-[a-z0-9]{10,32}$")
+_REGION = re.compile(r"^[a-z]{2}(-[a-z0-9]+)+-\d+$")
+
+
+@dataclasses.dataclass(frozen=True)
+class InputFile:
+    uri: str
+    size: int
+
+
+@dataclasses.dataclass(frozen=True)
+class DayInput:
+    """What one run reads: the day folders (handed to Spark) and the log files found in them."""
+
+    folders: tuple[str, ...]
+    files: tuple[InputFile, ...]
+
+    @property
+    def total_bytes(self) -> int:
+        return sum(f.size for f in self.files)
+
+
+def is_s3(uri: str) -> bool:
+    return urlparse(uri).scheme in ("s3", "s3a", "s3n")
+
+
+class _LocalLister:
+    def __init__(self, root: str):
+        self.root = root.rstrip("/")
+
+    def exists(self, rel: str) -> bool:
+        return os.path.isdir(os.path.join(self.root, rel))
+
+    def subfolders(self, rel: str) -> list[str]:
+        path = os.path.join(self.root, rel)
+        try:
+            return sorted(name for name in os.listdir(path) if os.path.isdir(os.path.join(path, name)))
+        except FileNotFoundError:
+            return []
+
+    def files(self, rel: str) -> list[InputFile]:
+        path = os.path.join(self.root, rel)
+        try:
+            entries = sorted(os.scandir(path), key=lambda e: e.name)
+        except FileNotFoundError:
+            return []
+        return [
+            InputFile(os.path.abspath(e.path), e.stat().st_size)
+            for e in entries
+            if e.is_file() and e.name.endswith(LOG_SUFFIX)
+        ]
+
+    def uri(self, rel: str) -> str:
+        return os.path.abspath(os.path.join(self.root, rel))
+
+
+class _S3Lister:
+    """Delimiter listings with boto3; honours AWS_ENDPOINT_URL (moto in tests)."""
+
+    def __init__(self, root: str, client=None):
+        parsed = urlparse(root)
+        self.scheme, self.bucket = parsed.scheme, parsed.netloc
+        self.prefix = parsed.path.strip("/")
+        if client is None:
+            import boto3
+
+            client = boto3.client("s3")
+        self.client = client
+
+    def _key(self, rel: str) -> str:
+        parts = [p for p in (self.prefix, rel.strip("/")) if p]
+        return "/".join(parts) + "/"
+
+    def _pages(self, rel: str, delimiter: bool):
+        paginator = self.client.get_paginator("list_objects_v2")
+        kwargs = {"Bucket": self.bucket, "Prefix": self._key(rel)}
+        if delimiter:
+            kwargs["Delimiter"] = "/"
+        yield from paginator.paginate(**kwargs)
+
+    def exists(self, rel: str) -> bool:
+        response = self.client.list_objects_v2(Bucket=self.bucket, Prefix=self._key(rel), MaxKeys=1)
+        return response.get("KeyCount", 0) > 0
+
+    def subfolders(self, rel: str) -> list[str]:
+        names = []
+        for page in self._pages(rel, delimiter=True):
+            for common in page.get("CommonPrefixes", []):
+                names.append(common["Prefix"].rstrip("/").rsplit("/", 1)[-1])
+        return sorted(names)
+
+    def files(self, rel: str) -> list[InputFile]:
+        found = []
+        for page in self._pages(rel, delimiter=True):
+            for obj in page.get("Contents", []):
+                if obj["Key"].endswith(LOG_SUFFIX):
+                    found.append(InputFile(f"{self.scheme}://{self.bucket}/{obj['Key']}", int(obj["Size"])))
+        return found
+
+    def uri(self, rel: str) -> str:
+        return f"{self.scheme}://{self.bucket}/{self._key(rel).rstrip('/')}"
+
+
+def _lister(input_uri: str, s3_client=None):
+    return _S3Lister(input_uri, s3_client) if is_s3(input_uri) else _LocalLister(input_uri)
+
+
+def _account_roots(lister, accounts: Sequence[str]) -> Iterable[str]:
+    """AWSLogs/ACCOUNT and AWSLogs/o-ORG/ACCOUNT folders, restricted to `accounts` when given."""
+    for name in lister.subfolders("AWSLogs"):
+        if _ACCOUNT.match(name):
+            candidates = [f"AWSLogs/{name}"]
+        elif _ORG.match(name):
+            candidates = [f"AWSLogs/{name}/{acct}" for acct in lister.subfolders(f"AWSLogs/{name}")]
+        else:
+            continue
+        for rel in candidates:
+            account = rel.rsplit("/", 1)[-1]
+            if _ACCOUNT.match(account) and (not accounts or account in accounts):
+                yield rel
+
+
+def discover_day(
+    input_uri: str,
+    day: dt.date,
+    accounts: Sequence[str] = (),
+    regions: Sequence[str] = (),
+    s3_client=None,
+) -> DayInput:
+    """List the UTC folders D-1 and D of every (selected) account and region under `input_uri`."""
+    lister = _lister(input_uri, s3_client)
+    if not lister.exists("AWSLogs"):
+        raise InputNotFound(f"no AWSLogs/ folder under --input {input_uri}")
+    folders: list[str] = []
+    files: list[InputFile] = []
+    for account_rel in _account_roots(lister, accounts):
+        for region in lister.subfolders(f"{account_rel}/CloudTrail"):
+            if not _REGION.match(region) or (regions and region not in regions):
+                continue
+            for folder_day in utc_folders(day):
+                rel = f"{account_rel}/CloudTrail/{region}/{folder_day:%Y/%m/%d}"
+                found = lister.files(rel)
+                if found:
+                    folders.append(lister.uri(rel))
+                    files.extend(found)
+    return DayInput(tuple(folders), tuple(files))

@@ -1,0 +1,38 @@
+"""Write a day as Parquet into a staging folder, then move it into the table in one step.
+
+Readers of the table never see a half-written day: Spark writes (and may crash) in staging, outside the table
+root, and the finished day replaces the old one by directory renames. On HDFS and local disks a rename is atomic;
+on S3 it is a copy then a delete, so the swap itself (seconds) is the only window, never the whole Spark write.
+"""
+
+from __future__ import annotations
+
+from pyspark.sql import DataFrame
+
+from cloudtrail_etl.storage import Storage
+
+# Sorting within each file lets engines skip row groups on the columns analysts filter by.
+SORT_COLUMNS = ("eventsource", "eventname", "eventtime")
+PARQUET_OPTIONS = {
+    "compression": "zstd",
+}
+
+
+def write_parquet(df: DataFrame, uri: str) -> None:
+    """One day's rows (without the partition column) as Parquet files sorted by SORT_COLUMNS."""
+    df.sortWithinPartitions(*SORT_COLUMNS).write.mode("overwrite").options(**PARQUET_OPTIONS).parquet(uri)
+
+
+def publish(storage: Storage, staged: str, target: str, trash: str) -> None:
+    """Replace `target` with `staged`; the previous content goes to `trash` and is deleted after the swap."""
+    had_previous = storage.exists(target)
+    if had_previous:
+        storage.rename(target, trash)
+    try:
+        storage.rename(staged, target)
+    except Exception:
+        if had_previous:
+            storage.rename(trash, target)
+        raise
+    if had_previous:
+        storage.delete(trash)
