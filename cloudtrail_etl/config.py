@@ -165,8 +165,11 @@ def config_from_namespace(ns: argparse.Namespace) -> JobConfig:
 def parse_run_args(argv: Sequence[str], prog: str = "cloudtrail-etl run") -> JobConfig:
     """Parse `run` options, tolerating the arguments Glue adds; raise UsageError with one readable line."""
     parser = run_parser(prog)
+    known = [opt for action in parser._actions for opt in action.option_strings]
+    # Unknown options first: a misspelt one must be named even when a required one then looks missing.
+    drop_glue_arguments([t for t in argv if t.startswith("-") and t.split("=", 1)[0] not in known], known)
     ns, extras = parser.parse_known_args(list(argv))
-    drop_glue_arguments(extras, [opt for action in parser._actions for opt in action.option_strings])
+    drop_glue_arguments(extras, known)
     try:
         return config_from_namespace(ns)
     except ValueError as exc:

@@ -39,7 +39,6 @@ _ISO_INSTANT = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d
 _JSON_OBJECT = MapType(StringType(), StringType())
 _JSON_OBJECTS = ArrayType(MapType(StringType(), StringType()))
 _ENTRY = StructType([StructField("path", StringType()), StructField("value", StringType())])
-_NO_ENTRIES = F.array().cast(ArrayType(_ENTRY))
 
 REASON_NOT_OBJECT = "record is not a JSON object"
 REASON_NO_EVENTTIME = "eventTime is missing"
@@ -54,12 +53,16 @@ def explode_records(files: DataFrame, records_col: str = "records") -> DataFrame
     )
 
 
+def _no_entries() -> Column:
+    return F.array().cast(ArrayType(_ENTRY))
+
+
 def _entry(path: str, value: Column) -> Column:
     return F.array(F.struct(F.lit(path).alias("path"), value.alias("value")))
 
 
 def _entries_if(condition: Column, path: str, value: Column) -> Column:
-    return F.when(condition, _entry(path, value)).otherwise(_NO_ENTRIES)
+    return F.when(condition, _entry(path, value)).otherwise(_no_entries())
 
 
 def _unknown_keys(obj: Column, known: list[str], path: str) -> Column:
@@ -72,7 +75,7 @@ def _unknown_keys(obj: Column, known: list[str], path: str) -> Column:
         lambda e: F.struct(F.concat(F.lit(prefix), e["key"]).alias("path"), e["value"].alias("value")),
     )
     has_unknown = F.size(F.array_except(F.map_keys(obj), known_keys)) > 0
-    return F.when(obj.isNotNull() & has_unknown, entries).otherwise(_NO_ENTRIES)
+    return F.when(obj.isNotNull() & has_unknown, entries).otherwise(_no_entries())
 
 
 def parse_instant(text: Column) -> Column:

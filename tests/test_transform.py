@@ -1,0 +1,241 @@
+"""Each transformation on small DataFrames, compared with chispa."""
+
+import datetime as dt
+import json
+
+import pytest
+from chispa import assert_df_equality
+from pyspark.sql import Row
+from pyspark.sql import functions as F
+from pyspark.sql.types import (
+    ArrayType,
+    BooleanType,
+    LongType,
+    MapType,
+    StringType,
+    StructField,
+    StructType,
+    TimestampType,
+)
+
+from cloudtrail_etl import transform as T
+
+RECORD = StructType(
+    [
+        StructField("eventTime", TimestampType()),
+        StructField("eventID", StringType()),
+        StructField("readOnly", BooleanType()),
+        StructField(
+            "userIdentity",
+            StructType(
+                [
+                    StructField("type", StringType()),
+                    StructField("sessionContext", StructType([StructField("mfa", StringType())])),
+                ]
+            ),
+        ),
+        StructField("requestParameters", StringType()),
+        StructField(
+            "resources", ArrayType(StructType([StructField("ARN", StringType()), StructField("type", StringType())]))
+        ),
+    ]
+)
+
+
+def records_df(spark, *records):
+    rows = [("f.json.gz", i, r if isinstance(r, str) else json.dumps(r)) for i, r in enumerate(records)]
+    return spark.createDataFrame(rows, f"{T.SOURCE_FILE} string, {T.RECORD_INDEX} int, {T.RECORD_TEXT} string")
+
+
+def parse(spark, *records):
+    return T.parse_records(records_df(spark, *records), RECORD).orderBy(T.RECORD_INDEX).collect()
+
+
+def test_explode_records_keeps_file_and_position(spark):
+    files = spark.createDataFrame(
+        [("a.json.gz", ['{"eventID":"1"}', '{"eventID":"2"}']), ("b.json.gz", None), ("c.json.gz", [])],
+        f"{T.SOURCE_FILE} string, records array<string>",
+    )
+    expected = spark.createDataFrame(
+        [("a.json.gz", 0, '{"eventID":"1"}'), ("a.json.gz", 1, '{"eventID":"2"}')],
+        f"{T.SOURCE_FILE} string, {T.RECORD_INDEX} int, {T.RECORD_TEXT} string",
+    )
+    assert_df_equality(T.explode_records(files), expected, ignore_nullable=True)
+
+
+def test_parse_types_nested_fields_and_keeps_payloads_as_json_text(spark):
+    (row,) = parse(
+        spark,
+        {
+            "eventTime": "2026-01-01T14:59:59Z",
+            "eventID": "e1",
+            "readOnly": True,
+            "userIdentity": {"type": "AssumedRole", "sessionContext": {"mfa": "false"}},
+            "requestParameters": {"maxResults": 50, "tags": [{"k": "v"}], "nested": {"a": None}},
+            "resources": [{"ARN": "arn:aws:s3:::b", "type": "AWS::S3::Bucket"}, {"ARN": "arn:2"}],
+        },
+    )
+    event = row[T.EVENT]
+    assert event.eventTime == dt.datetime(2026, 1, 1, 14, 59, 59, tzinfo=dt.timezone.utc).astimezone().replace(
+        tzinfo=None
+    )
+    assert event.eventID == "e1" and event.readOnly is True
+    assert event.userIdentity.type == "AssumedRole" and event.userIdentity.sessionContext.mfa == "false"
+    assert json.loads(event.requestParameters) == {"maxResults": 50, "tags": [{"k": "v"}], "nested": {"a": None}}
+    assert [(r.ARN, r.type) for r in event.resources] == [("arn:aws:s3:::b", "AWS::S3::Bucket"), ("arn:2", None)]
+    assert row[T.UNMAPPED] is None
+    assert row[T.QUARANTINE_REASON] is None
+    assert row[T.EVENTTIME_KST] == dt.datetime(2026, 1, 1, 23, 59, 59)
+
+
+def test_unknown_fields_at_any_depth_go_to_unmapped(spark):
+    (row,) = parse(
+        spark,
+        {
+            "eventTime": "2026-01-01T00:00:00Z",
+            "newTopField": {"x": [1, 2]},
+            "userIdentity": {"type": "Root", "sessionContext": {"mfa": "true", "newDeep": "v"}},
+            "resources": [{"ARN": "a", "extra": 1}],
+        },
+    )
+    assert json.loads(row[T.UNMAPPED]) == {
+        "newTopField": '{"x":[1,2]}',
+        "userIdentity.sessionContext.newDeep": "v",
+        "resources[]": '[{"ARN":"a","extra":1}]',
+    }
+    assert row[T.EVENT].userIdentity.sessionContext.mfa == "true"
+
+
+def test_values_of_another_json_type_are_kept(spark):
+    rows = parse(
+        spark,
+        {"eventTime": "2026-01-01T00:00:00Z", "readOnly": "true", "userIdentity": "not-an-object"},
+        {"eventTime": "2026-01-01T00:00:00Z", "readOnly": "maybe", "resources": {"ARN": "x"}},
+        {"eventTime": "2026-01-01T00:00:00Z", "userIdentity": {"type": {"nested": True}}},
+    )
+    assert rows[0][T.EVENT].readOnly is True  # the string "true" is still true, not null
+    assert json.loads(rows[0][T.UNMAPPED]) == {"userIdentity": "not-an-object"}
+    assert rows[1][T.EVENT].readOnly is None
+    assert json.loads(rows[1][T.UNMAPPED]) == {"readOnly": "maybe", "resources": '{"ARN":"x"}'}
+    # An object where a string was expected stays, as its JSON text, in the string column.
+    assert json.loads(rows[2][T.EVENT].userIdentity.type) == {"nested": True}
+    assert rows[2][T.UNMAPPED] is None
+
+
+def test_records_that_cannot_be_placed_in_a_day_get_a_reason(spark):
+    rows = parse(
+        spark,
+        "[1, 2]",
+        "not json",
+        {"eventID": "no-time"},
+        {"eventTime": "yesterday"},
+        {"eventTime": "2026-01-01T10:00:00"},  # no zone: its instant would depend on a time zone setting
+        {"eventTime": "2026-13-45T10:00:00Z"},
+    )
+    assert [r[T.QUARANTINE_REASON] for r in rows] == [
+        T.REASON_NOT_OBJECT,
+        T.REASON_NOT_OBJECT,
+        T.REASON_NO_EVENTTIME,
+        T.REASON_BAD_EVENTTIME,
+        T.REASON_BAD_EVENTTIME,
+        T.REASON_BAD_EVENTTIME,
+    ]
+    assert all(r[T.EVENTTIME_KST] is None for r in rows)
+
+
+@pytest.mark.parametrize(
+    ("text", "kst"),
+    [
+        ("2026-01-01T15:00:00Z", dt.datetime(2026, 1, 2, 0, 0)),
+        ("2026-01-01T14:59:59.999Z", dt.datetime(2026, 1, 1, 23, 59, 59, 999000)),
+        ("2026-01-02T00:00:00+09:00", dt.datetime(2026, 1, 2, 0, 0)),
+        ("2026-01-01T10:30:00-04:30", dt.datetime(2026, 1, 2, 0, 0)),
+        ("2024-02-28T20:00:00Z", dt.datetime(2024, 2, 29, 5, 0)),
+    ],
+)
+def test_kst_wall_clock_from_any_zone(spark, text, kst):
+    df = spark.createDataFrame([(text,)], "t string")
+    out = df.select(F.convert_timezone(F.lit("UTC"), F.lit("Asia/Seoul"), T.utc_wall_clock(F.col("t"))).alias("k"))
+    assert out.first().k == kst
+
+
+def test_proc_ymd_and_keep_day(spark):
+    df = spark.createDataFrame(
+        [
+            (dt.datetime(2026, 1, 1, 23, 59, 59), None),
+            (dt.datetime(2026, 1, 2, 0, 0, 0), None),
+            (dt.datetime(2026, 1, 2, 23, 59, 59), None),
+            (dt.datetime(2026, 1, 2, 12, 0, 0), "eventTime is missing"),
+        ],
+        f"{T.EVENTTIME_KST} timestamp_ntz, {T.QUARANTINE_REASON} string",
+    )
+    with_day = T.add_proc_ymd(df)
+    assert [r.proc_ymd for r in with_day.collect()] == ["20260101", "20260102", "20260102", "20260102"]
+    kept = T.keep_day(with_day, dt.date(2026, 1, 2))
+    assert sorted(r[T.EVENTTIME_KST] for r in kept.collect()) == [
+        dt.datetime(2026, 1, 2, 0, 0, 0),
+        dt.datetime(2026, 1, 2, 23, 59, 59),
+    ]
+
+
+def test_duplicates_collapse_by_eventid_but_rows_without_one_are_all_kept(spark):
+    schema = f"eventid string, {T.SOURCE_FILE} string, {T.RECORD_INDEX} int, v string"
+    df = spark.createDataFrame(
+        [
+            ("a", "f1", 0, "x"),
+            ("a", "f2", 0, "x"),
+            ("b", "f1", 1, "y"),
+            (None, "f1", 2, "same"),
+            (None, "f2", 2, "same"),
+            (None, "f2", 3, "same"),
+        ],
+        schema,
+    )
+    out = T.drop_duplicate_deliveries(df)
+    assert out.columns == df.columns
+    assert sorted((r.eventid, r.v) for r in out.collect() if r.eventid) == [("a", "x"), ("b", "y")]
+    assert out.filter(F.col("eventid").isNull()).count() == 3
+
+
+def test_flatten_structs_recursively_with_lowercase_names(spark):
+    schema = StructType(
+        [
+            StructField("eventID", StringType()),
+            StructField(
+                "userIdentity",
+                StructType(
+                    [
+                        StructField(
+                            "sessionContext",
+                            StructType(
+                                [
+                                    StructField("sessionIssuer", StructType([StructField("userName", StringType())])),
+                                    StructField("attributes", MapType(StringType(), StringType())),
+                                ]
+                            ),
+                        )
+                    ]
+                ),
+            ),
+            StructField("resources", ArrayType(StructType([StructField("ARN", StringType())]))),
+            StructField("count", LongType()),
+        ]
+    )
+    df = spark.createDataFrame([("e", Row(Row(Row("alice"), {"k": "v"})), [Row("arn:1")], 3)], schema)
+    expected_schema = StructType(
+        [
+            StructField("eventid", StringType()),
+            StructField("useridentity_sessioncontext_sessionissuer_username", StringType()),
+            StructField("useridentity_sessioncontext_attributes", MapType(StringType(), StringType())),
+            StructField("resources", ArrayType(StructType([StructField("arn", StringType())]))),
+            StructField("count", LongType()),
+        ]
+    )
+    expected = spark.createDataFrame([("e", "alice", {"k": "v"}, [Row("arn:1")], 3)], expected_schema)
+    assert_df_equality(T.flatten_structs(df), expected, ignore_nullable=True)
+
+
+def test_flatten_refuses_colliding_names(spark):
+    df = spark.createDataFrame([(Row("x"), "y")], "a struct<b: string>, a_b string")
+    with pytest.raises(ValueError, match="a_b"):
+        T.flatten_structs(df)
