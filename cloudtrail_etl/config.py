@@ -60,6 +60,7 @@ class JobConfig:
     crawler: str | None = None
     create_crawler: bool = False
     crawler_role: str | None = None
+    crawler_database: str | None = None
     catalog_table: str | None = None
     wait: bool = False
     wait_timeout_s: int = 1800
@@ -100,7 +101,8 @@ def add_run_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--regions", type=_csv, default=(), help="comma-separated regions to read (default: all)")
     parser.add_argument("--crawler", help="Glue crawler to start after a successful write")
     parser.add_argument("--create-crawler", action="store_true", help="create --crawler if it does not exist")
-    parser.add_argument("--crawler-role", help="IAM role for --create-crawler")
+    parser.add_argument("--crawler-role", help="IAM role ARN for --create-crawler")
+    parser.add_argument("--crawler-database", help="Glue database the created crawler writes the table to")
     parser.add_argument("--catalog-table", help="DB.TABLE to create if missing and add the day's partition to")
     parser.add_argument("--wait", action="store_true", help="wait for the crawl to finish and report its state")
     parser.add_argument("--wait-timeout", type=int, default=1800, help="seconds to wait for the crawler (default 1800)")
@@ -139,8 +141,10 @@ def config_from_namespace(ns: argparse.Namespace) -> JobConfig:
     day = parse_day(ns.date) if ns.date else yesterday_kst()
     if ns.catalog_table and not re.match(r"^[A-Za-z0-9_]+\.[A-Za-z0-9_]+$", ns.catalog_table):
         raise UsageError(f"--catalog-table {ns.catalog_table!r} must be DATABASE.TABLE")
-    if ns.create_crawler and not (ns.crawler and ns.crawler_role):
-        raise UsageError("--create-crawler needs --crawler NAME and --crawler-role ARN")
+    if ns.create_crawler and not (ns.crawler and ns.crawler_role and ns.crawler_database):
+        raise UsageError("--create-crawler needs --crawler NAME, --crawler-role ARN and --crawler-database DB")
+    if ns.crawler and ns.catalog_table:
+        raise UsageError("use either --crawler or --catalog-table, not both")
     if ns.wait_timeout <= 0:
         raise UsageError("--wait-timeout must be a positive number of seconds")
     return JobConfig(
@@ -156,6 +160,7 @@ def config_from_namespace(ns: argparse.Namespace) -> JobConfig:
         crawler=ns.crawler,
         create_crawler=ns.create_crawler,
         crawler_role=ns.crawler_role,
+        crawler_database=ns.crawler_database,
         catalog_table=ns.catalog_table,
         wait=ns.wait,
         wait_timeout_s=ns.wait_timeout,

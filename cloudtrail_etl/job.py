@@ -46,12 +46,8 @@ def build_events(files: DataFrame, day: dt.date) -> DataFrame:
 
 
 def to_table(events_of_day: DataFrame) -> DataFrame:
-    """Flatten the typed record and add the derived columns, in the table's column order."""
-    flat = T.flatten_structs(events_of_day.select(T.EVENT, T.EVENTTIME_KST, T.UNMAPPED, T.SOURCE_FILE, T.RECORD_INDEX))
-    renamed = [
-        F.col(f"`{c}`").alias(c[len("_event_") :]) if c.startswith("_event_") else F.col(f"`{c}`") for c in flat.columns
-    ]
-    return flat.select(*renamed)
+    """The table's columns, in order: the flattened record, eventtime_kst, unmapped (proc_ymd is the folder)."""
+    return T.flatten_structs(events_of_day.select(f"{T.EVENT}.*", T.EVENTTIME_KST, T.UNMAPPED))
 
 
 class Job:
@@ -121,7 +117,7 @@ class Job:
             F.count_if(F.col(T.QUARANTINE_REASON).isNull() & (F.col(T.PROC_YMD) == day_code)).alias("in_day"),
         )
         day_rows = T.drop_duplicate_deliveries(T.keep_day(events, config.day), id_col="_event.eventID")
-        table = to_table(day_rows).drop(T.SOURCE_FILE, T.RECORD_INDEX)
+        table = to_table(day_rows)
         table = table.observe(
             written_stats,
             F.count(F.lit(1)).alias("rows"),

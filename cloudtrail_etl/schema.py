@@ -6,7 +6,7 @@ import functools
 import json
 import pkgutil
 
-from pyspark.sql.types import ArrayType, DataType, MapType, StringType, StructField, StructType
+from pyspark.sql.types import ArrayType, DataType, MapType, StringType, StructField, StructType, TimestampNTZType
 
 CORRUPT_COLUMN = "_corrupt_record"
 
@@ -44,3 +44,40 @@ def lowercase_type(data_type: DataType) -> DataType:
             data_type.valueContainsNull,
         )
     return data_type
+
+
+def flatten_schema(struct: StructType) -> list[tuple[str, tuple[str, ...], StructField]]:
+    """(flat lowercase name, path of original field names, field with lowercased type) for every leaf.
+
+    Nested structs become `parent_child` names; arrays and maps are leaves (their struct fields lowercased).
+    """
+    flat: list[tuple[str, tuple[str, ...], StructField]] = []
+
+    def walk(fields: StructType, path: tuple[str, ...]) -> None:
+        for field in fields:
+            here = (*path, field.name)
+            if isinstance(field.dataType, StructType):
+                walk(field.dataType, here)
+            else:
+                name = "_".join(here).lower()
+                flat.append((name, here, StructField(name, lowercase_type(field.dataType), True, field.metadata)))
+
+    walk(struct, ())
+    return flat
+
+
+def output_schema() -> StructType:
+    """Columns of the Parquet table, in order (the partition column proc_ymd is not in the files)."""
+    fields = [field for _, _, field in flatten_schema(record_schema())]
+    fields.append(
+        StructField("eventtime_kst", TimestampNTZType(), True, {"comment": "eventTime as KST (UTC+9) wall clock"})
+    )
+    fields.append(
+        StructField(
+            "unmapped",
+            StringType(),
+            True,
+            {"comment": "JSON object: fields unknown to the schema, or of an unexpected JSON type, by path"},
+        )
+    )
+    return StructType(fields)

@@ -22,7 +22,7 @@ from pyspark.sql.types import (
 )
 
 from cloudtrail_etl.days import KST_ZONE_ID, proc_ymd
-from cloudtrail_etl.schema import lowercase_type
+from cloudtrail_etl.schema import flatten_schema
 
 SOURCE_FILE = "_source_file"
 RECORD_INDEX = "_record_index"
@@ -186,24 +186,26 @@ def drop_duplicate_deliveries(df: DataFrame, id_col: str = "eventid") -> DataFra
     return df.withColumn("_dedup_key", key).dropDuplicates(["_dedup_key"]).drop("_dedup_key")
 
 
-def _flat_columns(col: Column, data_type: DataType, parts: list[str]) -> list[tuple[str, Column]]:
-    if isinstance(data_type, StructType):
-        out: list[tuple[str, Column]] = []
-        for field in data_type:
-            out.extend(_flat_columns(col.getField(field.name), field.dataType, [*parts, field.name]))
-        return out
-    lowered = lowercase_type(data_type)
-    return [("_".join(parts).lower(), col.cast(lowered) if lowered != data_type else col)]
-
-
 def flatten_structs(df: DataFrame) -> DataFrame:
     """Nested structs become top-level `parent_child` columns, lowercased; arrays and maps stay as they are
     (their struct fields lowercased). Raises ValueError when two columns would get the same name."""
-    named: list[tuple[str, Column]] = []
-    for field in df.schema:
-        named.extend(_flat_columns(F.col(f"`{field.name}`"), field.dataType, [field.name]))
-    names = [name for name, _ in named]
+    flat = flatten_schema(df.schema)
+    names = [name for name, _, _ in flat]
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:
         raise ValueError(f"flattening gives duplicate column names: {', '.join(duplicates)}")
-    return df.select(*[column.alias(name) for name, column in named])
+    columns = []
+    for name, path, field in flat:
+        column = F.col(f"`{path[0]}`")
+        for part in path[1:]:
+            column = column.getField(part)
+        original = _field_at(df.schema, path).dataType
+        columns.append((column.cast(field.dataType) if field.dataType != original else column).alias(name))
+    return df.select(*columns)
+
+
+def _field_at(struct: StructType, path: tuple[str, ...]) -> StructField:
+    field = struct[path[0]]
+    for part in path[1:]:
+        field = field.dataType[part]
+    return field
