@@ -185,7 +185,7 @@ class Job:
     def _write_quarantine(self, events: DataFrame) -> None:
         """Records that cannot be placed in a day, raw, with the reason: outside the table root."""
         root = _absolute(self.config.quarantine_root).rstrip("/")
-        target = f"{root}/proc_ymd={proc_ymd(self.config.day)}/run={self.run_id}"
+        target = f"{root}/proc_ymd={proc_ymd(self.config.day)}"  # replaced on a re-run, like the day itself
         rows = events.filter(F.col(T.QUARANTINE_REASON).isNotNull()).select(
             F.col(T.SOURCE_FILE).alias("source_file"),
             F.col(T.RECORD_INDEX).alias("record_index"),

@@ -10,7 +10,7 @@ from pyspark.sql import functions as F
 from cloudtrail_etl.schema import CORRUPT_COLUMN, DELIVERY_FILE_SCHEMA
 from cloudtrail_etl.transform import SOURCE_FILE
 
-REASON_NOT_JSON = "not a JSON document"
+REASON_NOT_JSON = "invalid JSON, or Records is not an array"
 REASON_NO_RECORDS = "no Records array"
 REASON_UNREADABLE = "unreadable: corrupt, truncated or empty gzip"
 REASON_ZERO_BYTES = "zero bytes"
