@@ -126,7 +126,8 @@ def test_records_without_a_usable_eventtime_are_quarantined_with_reason_and_raw_
     }
     quarantine = Path(report["quarantine_path"])
     assert quarantine == tmp_path / "table_quarantine" / "proc_ymd=20260102"
-    lines = [json.loads(line) for f in quarantine.glob("*.json.gz") for line in gzip.decompress(f.read_bytes()).splitlines()]
+    text = b"".join(gzip.decompress(f.read_bytes()) for f in quarantine.glob("*.json.gz"))
+    lines = [json.loads(line) for line in text.splitlines()]
     by_index = {q["record_index"]: q for q in lines}
     assert sorted(by_index) == [1, 2, 3, 4]
     assert json.loads(by_index[2]["record"]) == records[2]
