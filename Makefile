@@ -33,3 +33,12 @@ format: setup
 
 clean:
 	rm -rf data dist build *.egg-info .pytest_cache
+
+# dist/: the wheel (--additional-python-modules), the same archive as a zip (--py-files / --extra-py-files)
+# and the entry scripts for spark-submit and Glue.
+package: setup
+	rm -rf dist build
+	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir dist .
+	cp dist/cloudtrail_etl-*.whl dist/cloudtrail_etl.zip
+	cp jobs/spark_submit_job.py jobs/glue_job.py dist/
+	@ls -l dist
