@@ -2,11 +2,13 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+VENV4 ?= .venv-spark4
+BIN4 := $(VENV4)/bin
 SAMPLE_DIR ?= data/sample
 TABLE_DIR ?= data/cloudtrail
 SAMPLE_DAY ?= 2026-01-02
 
-.PHONY: setup run test lint format bench package clean
+.PHONY: setup setup-spark4 run test test-spark35 test-spark4 lint format bench package clean
 
 setup: $(VENV)/.installed
 
@@ -16,12 +18,26 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@
 
+setup-spark4: $(VENV4)/.installed
+
+$(VENV4)/.installed: pyproject.toml
+	@test -x $(BIN4)/python || $(PYTHON) -m venv $(VENV4)
+	$(BIN4)/python -m pip install --quiet --upgrade pip
+	$(BIN4)/python -m pip install --quiet -e '.[test-spark4]'
+	@touch $@
+
 run: setup
 	$(BIN)/cloudtrail-etl sample --output $(SAMPLE_DIR)
 	$(BIN)/cloudtrail-etl run --input $(SAMPLE_DIR) --output $(TABLE_DIR) --date $(SAMPLE_DAY) --report data/report.json
 
-test: setup
+# The whole suite on Spark 3.5 (Glue 5.x, EMR 7), then on Spark 4.1 (Glue 6.0, EMR 8).
+test: test-spark35 test-spark4
+
+test-spark35: setup
 	$(BIN)/python -m pytest -q
+
+test-spark4: setup-spark4
+	$(BIN4)/python -m pytest -q
 
 lint: setup
 	$(BIN)/ruff check .
