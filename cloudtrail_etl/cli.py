@@ -106,7 +106,10 @@ def ddl_command(argv: Sequence[str]) -> int:
     parser.add_argument("--table", default="cloudtrail", help="table name, optionally DATABASE.TABLE")
     parser.add_argument("--start", default="20130101", help="first proc_ymd of the projection range")
     args = parser.parse_args(argv)
-    print(athena_ddl(args.table, args.location, args.start))
+    try:
+        print(athena_ddl(args.table, args.location, args.start))
+    except UsageError as exc:
+        return _fail(str(exc), exc.exit_code)
     return 0
 
 

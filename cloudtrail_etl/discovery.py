@@ -20,7 +20,7 @@ from cloudtrail_etl.errors import InputNotFound
 LOG_SUFFIX = ".json.gz"
 _ACCOUNT = re.compile(r"^\d{12}$")
 _ORG = re.compile(r"^o-[a-z0-9]{10,32}$")
-_REGION = re.compile(r"^[a-z]{2}(-[a-z0-9]+)+-\d+$")
+_REGION = re.compile(r"^[a-z]{2,4}(-[a-z0-9]+)+-\d+$")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -100,7 +100,14 @@ class _S3Lister:
         yield from paginator.paginate(**kwargs)
 
     def exists(self, rel: str) -> bool:
-        response = self.client.list_objects_v2(Bucket=self.bucket, Prefix=self._key(rel), MaxKeys=1)
+        from botocore.exceptions import ClientError
+
+        try:
+            response = self.client.list_objects_v2(Bucket=self.bucket, Prefix=self._key(rel), MaxKeys=1)
+        except ClientError as exc:  # NoSuchBucket, AccessDenied, ...: the input cannot be read at all
+            error = exc.response.get("Error", {})
+            reason = f"{error.get('Code')} {error.get('Message', '')}".strip()
+            raise InputNotFound(f"cannot list s3://{self.bucket}/{self._key(rel)}: {reason}") from None
         return response.get("KeyCount", 0) > 0
 
     def subfolders(self, rel: str) -> list[str]:

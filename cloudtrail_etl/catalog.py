@@ -1,0 +1,554 @@
+"""Make a written day visible in the Glue Data Catalog (and so in Athena).
+
+Three ways, from cheapest to most hands-off:
+
+* `update_catalog_table`: keep one table whose columns come from `output_schema()` and add the day's partition with
+  Glue API calls. Deterministic, a handful of calls per run, no crawler to pay for or wait on.
+* `run_crawler`: start (optionally create) a Glue crawler over the table root and optionally wait for it.
+* `athena_ddl`: a `CREATE EXTERNAL TABLE` with partition projection; Athena then needs no partitions at all.
+
+Only boto3 is imported here at module level: Spark types are imported where a schema is turned into Hive types.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+import re
+import time
+from typing import TYPE_CHECKING, Any, Callable, Optional
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from cloudtrail_etl.errors import CatalogFailed, UsageError
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from pyspark.sql.types import DataType
+
+    from cloudtrail_etl.config import JobConfig
+
+PARTITION_COLUMN = "proc_ymd"
+INPUT_FORMAT = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat"
+OUTPUT_FORMAT = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat"
+SERDE = "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
+GLUE_COMMENT_MAX = 255  # Glue rejects longer column comments
+TABLE_PARAMETERS = {"classification": "parquet", "EXTERNAL": "TRUE", "parquet.compression": "ZSTD"}
+
+# What Spark leaves next to the data files: a crawler that reads them invents tables or fails on them.
+CRAWLER_EXCLUSIONS = ["**/_SUCCESS", "**/_temporary/**", "**/.spark-staging-*/**", "**/*.crc"]
+# One table for the whole root (not one per folder), partitions inherit the table schema, new columns are merged.
+CRAWLER_CONFIGURATION = {
+    "Version": 1.0,
+    "Grouping": {"TableGroupingPolicy": "CombineCompatibleSchemas"},
+    "CrawlerOutput": {
+        "Partitions": {"AddOrUpdateBehavior": "InheritFromTable"},
+        "Tables": {"AddOrUpdateBehavior": "MergeNewColumns"},
+    },
+}
+CRAWLER_SCHEMA_CHANGE_POLICY = {"UpdateBehavior": "UPDATE_IN_DATABASE", "DeleteBehavior": "LOG"}
+CRAWLER_RECRAWL_POLICY = {"RecrawlBehavior": "CRAWL_EVERYTHING"}
+# LastCrawl.Status values that mean the crawl did not do its job. Anything else (AWS: SUCCEEDED; moto: COMPLETED,
+# RUNNING) is recorded as given, so that an unexpected value shows up in the report instead of failing the run.
+FAILED_CRAWL_STATUSES = frozenset({"FAILED", "CANCELLED"})
+_CLOCK_SLACK = dt.timedelta(seconds=1)
+
+# The keys of a GetTable answer that UpdateTable accepts back in its TableInput.
+_TABLE_INPUT_KEYS = (
+    "Name",
+    "Description",
+    "Owner",
+    "LastAccessTime",
+    "LastAnalyzedTime",
+    "Retention",
+    "StorageDescriptor",
+    "PartitionKeys",
+    "ViewOriginalText",
+    "ViewExpandedText",
+    "TableType",
+    "Parameters",
+    "TargetTable",
+    "ViewDefinition",
+)
+
+
+# --- types and table definitions -------------------------------------------------------------------------------
+
+
+def glue_type(data_type: DataType) -> str:
+    """The Hive type string Glue and Athena expect for a Spark type (struct field names as Spark has them)."""
+    from pyspark.sql import types as T
+
+    # Both timestamp flavours are a Parquet timestamp that Athena reads as `timestamp`: the instant (INT96) and the
+    # KST wall clock (INT64, isAdjustedToUTC=false) that shows exactly as written.
+    simple = [
+        (T.StringType, "string"),
+        (T.BooleanType, "boolean"),
+        (T.TimestampNTZType, "timestamp"),
+        (T.TimestampType, "timestamp"),
+        (T.DateType, "date"),
+        (T.LongType, "bigint"),
+        (T.IntegerType, "int"),
+        (T.ShortType, "smallint"),
+        (T.ByteType, "tinyint"),
+        (T.DoubleType, "double"),
+        (T.FloatType, "float"),
+        (T.BinaryType, "binary"),
+    ]
+    for spark_class, hive in simple:
+        if isinstance(data_type, spark_class):
+            return hive
+    if isinstance(data_type, T.DecimalType):
+        return f"decimal({data_type.precision},{data_type.scale})"
+    if isinstance(data_type, T.ArrayType):
+        return f"array<{glue_type(data_type.elementType)}>"
+    if isinstance(data_type, T.MapType):
+        return f"map<{glue_type(data_type.keyType)},{glue_type(data_type.valueType)}>"
+    if isinstance(data_type, T.StructType):
+        return "struct<" + ",".join(f"{f.name}:{glue_type(f.dataType)}" for f in data_type.fields) + ">"
+    raise ValueError(f"no Glue/Hive type for Spark type {data_type.simpleString()}")
+
+
+def table_columns() -> list[dict[str, str]]:
+    """Glue Column entries for every Parquet column, in file order, with the schema's comments."""
+    from cloudtrail_etl.schema import output_schema
+
+    columns = []
+    for field in output_schema().fields:
+        column = {"Name": field.name, "Type": glue_type(field.dataType)}
+        comment = (field.metadata or {}).get("comment")
+        if comment:
+            column["Comment"] = str(comment)[:GLUE_COMMENT_MAX]
+        columns.append(column)
+    return columns
+
+
+def table_root(location: str) -> str:
+    """The table root as Glue and Athena want it: s3:// scheme (they know no s3a/s3n) and one trailing slash."""
+    root = location.strip()
+    for scheme in ("s3a://", "s3n://"):
+        if root.startswith(scheme):
+            root = "s3://" + root[len(scheme) :]
+    return root.rstrip("/") + "/"
+
+
+def partition_location(location: str, day_code: str) -> str:
+    return f"{table_root(location)}{PARTITION_COLUMN}={day_code}/"
+
+
+def _storage_descriptor(location: str, columns: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "Columns": columns,
+        "Location": location,
+        "InputFormat": INPUT_FORMAT,
+        "OutputFormat": OUTPUT_FORMAT,
+        "Compressed": False,
+        "SerdeInfo": {"SerializationLibrary": SERDE, "Parameters": {"serialization.format": "1"}},
+        "StoredAsSubDirectories": False,
+    }
+
+
+def table_input(database: str, table: str, location: str) -> dict[str, Any]:
+    """A Glue TableInput for the external Parquet table partitioned by proc_ymd (a string, not in the files).
+
+    `database` is not part of a TableInput; it is accepted so every catalog helper names the table the same way.
+    """
+    del database
+    return {
+        "Name": table,
+        "Description": "AWS CloudTrail events, one partition per KST day (proc_ymd=YYYYMMDD)",
+        "TableType": "EXTERNAL_TABLE",
+        "Parameters": dict(TABLE_PARAMETERS),
+        "PartitionKeys": [{"Name": PARTITION_COLUMN, "Type": "string", "Comment": "KST day of the events, YYYYMMDD"}],
+        "StorageDescriptor": _storage_descriptor(table_root(location), table_columns()),
+    }
+
+
+# --- errors ----------------------------------------------------------------------------------------------------
+
+
+def _code(exc: ClientError) -> str:
+    return exc.response.get("Error", {}).get("Code", "")
+
+
+def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        text = f"{error.get('Code', 'Error')}: {error.get('Message', '')}".strip()
+    else:
+        text = f"{type(exc).__name__}: {exc}"
+    return " ".join(text.split())
+
+
+def _failed(what: str, exc: BaseException) -> CatalogFailed:
+    return CatalogFailed(f"{what} failed: {_one_line(exc)}")
+
+
+# --- table mode ------------------------------------------------------------------------------------------------
+
+
+def _merge_columns(
+    existing: list[dict[str, Any]], wanted: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Existing columns kept as they are and in their order (never dropped), ours that are missing appended."""
+    have = {column["Name"].lower() for column in existing}
+    added = [copy.deepcopy(column) for column in wanted if column["Name"].lower() not in have]
+    return [*copy.deepcopy(existing), *added], [column["Name"] for column in added]
+
+
+def _ensure_database(glue: Any, database: str) -> bool:
+    """True when this call created the database."""
+    try:
+        glue.get_database(Name=database)
+        return False
+    except ClientError as exc:
+        if _code(exc) != "EntityNotFoundException":
+            raise
+    try:
+        glue.create_database(
+            DatabaseInput={"Name": database, "Description": "created by cloudtrail-etl for CloudTrail tables"}
+        )
+        return True
+    except ClientError as exc:
+        if _code(exc) == "AlreadyExistsException":  # created concurrently: fine
+            return False
+        raise
+
+
+def _ensure_table(glue: Any, database: str, table: str, location: str) -> tuple[dict[str, Any], bool, list[str]]:
+    """(the table's StorageDescriptor, created?, columns added); adds our new columns to an existing table."""
+    wanted = table_input(database, table, location)
+    try:
+        current = glue.get_table(DatabaseName=database, Name=table)["Table"]
+    except ClientError as exc:
+        if _code(exc) != "EntityNotFoundException":
+            raise
+        try:
+            glue.create_table(DatabaseName=database, TableInput=wanted)
+            return wanted["StorageDescriptor"], True, []
+        except ClientError as create_exc:
+            if _code(create_exc) != "AlreadyExistsException":
+                raise
+            current = glue.get_table(DatabaseName=database, Name=table)["Table"]
+
+    descriptor = current.get("StorageDescriptor") or {}
+    merged, added = _merge_columns(descriptor.get("Columns", []), wanted["StorageDescriptor"]["Columns"])
+    if added:
+        update = {key: copy.deepcopy(current[key]) for key in _TABLE_INPUT_KEYS if key in current}
+        update.setdefault("StorageDescriptor", copy.deepcopy(wanted["StorageDescriptor"]))
+        update["StorageDescriptor"]["Columns"] = merged
+        glue.update_table(DatabaseName=database, TableInput=update)
+    descriptor = {**descriptor, "Columns": merged}
+    if not descriptor.get("Location"):
+        descriptor["Location"] = table_root(location)
+    return descriptor, False, added
+
+
+def _partition_input(descriptor: dict[str, Any], location: str, day_code: str) -> dict[str, Any]:
+    """The day's partition: the table's formats and current columns, its own folder."""
+    partition_descriptor = _storage_descriptor(partition_location(location, day_code), descriptor["Columns"])
+    for key in ("InputFormat", "OutputFormat", "SerdeInfo"):
+        if descriptor.get(key):
+            partition_descriptor[key] = copy.deepcopy(descriptor[key])
+    return {
+        "Values": [day_code],
+        "StorageDescriptor": partition_descriptor,
+        "Parameters": {"classification": "parquet"},
+    }
+
+
+def update_catalog_table(glue: Any, database: str, table: str, location: str, day_code: str) -> dict[str, Any]:
+    """Create the database and table if missing and add (or refresh) the day's partition; safe to re-run."""
+    name = f"{database}.{table}"
+    step = f"glue catalog update of {name}"
+    try:
+        database_created = _ensure_database(glue, database)
+        step = f"glue table {name}"
+        descriptor, table_created, added = _ensure_table(glue, database, table, location)
+        step = f"glue partition {PARTITION_COLUMN}={day_code} of {name}"
+        partition = _partition_input(descriptor, location, day_code)
+        try:
+            glue.create_partition(DatabaseName=database, TableName=table, PartitionInput=partition)
+            action = "created"
+        except ClientError as exc:
+            if _code(exc) != "AlreadyExistsException":
+                raise
+            # Re-run of a day: point the partition at the current folder and columns instead of duplicating it.
+            glue.update_partition(
+                DatabaseName=database,
+                TableName=table,
+                PartitionValueList=[day_code],
+                PartitionInput=partition,
+            )
+            action = "updated"
+    except (ClientError, BotoCoreError) as exc:
+        raise _failed(step, exc) from exc
+    return {
+        "mode": "table",
+        "table": name,
+        "database_created": database_created,
+        "table_created": table_created,
+        "columns_added": added,
+        "partition": f"{PARTITION_COLUMN}={day_code}",
+        "partition_location": partition["StorageDescriptor"]["Location"],
+        "partition_action": action,
+    }
+
+
+# --- crawler mode ----------------------------------------------------------------------------------------------
+
+
+def crawler_definition(name: str, location: str, role: str, database: str) -> dict[str, Any]:
+    """CreateCrawler arguments for one Hive-partitioned Parquet table at `location`."""
+    return {
+        "Name": name,
+        "Role": role,
+        "DatabaseName": database,
+        "Description": "cloudtrail-etl: one Parquet table partitioned by proc_ymd",
+        "Targets": {"S3Targets": [{"Path": table_root(location), "Exclusions": list(CRAWLER_EXCLUSIONS)}]},
+        "SchemaChangePolicy": dict(CRAWLER_SCHEMA_CHANGE_POLICY),
+        "RecrawlPolicy": dict(CRAWLER_RECRAWL_POLICY),
+        "Configuration": json.dumps(CRAWLER_CONFIGURATION, separators=(",", ":")),
+    }
+
+
+def _as_utc(value: Any) -> Optional[dt.datetime]:
+    if not isinstance(value, dt.datetime):
+        return None
+    return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value
+
+
+def _crawl_is_ours(crawler: dict[str, Any], previous_start: Optional[dt.datetime], t0: dt.datetime) -> bool:
+    """Is LastCrawl the crawl we started at t0 rather than an older one?
+
+    Judged first without trusting the local clock: no crawl was known before we started, or this one started
+    later than the one seen then. Otherwise StartTime >= t0, with a second of slack because the service reports
+    times to the millisecond and its clock is not ours.
+    """
+    start = _as_utc((crawler.get("LastCrawl") or {}).get("StartTime"))
+    if start is None:
+        return False
+    if previous_start is None or start > previous_start:
+        return True
+    return start >= t0 - _CLOCK_SLACK
+
+
+def run_crawler(
+    glue: Any,
+    name: str,
+    *,
+    location: str,
+    create: bool = False,
+    role: Optional[str] = None,
+    database: Optional[str] = None,
+    wait: bool = False,
+    timeout_s: float = 1800,
+    poll_s: float = 10.0,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> dict[str, Any]:
+    """Start the crawler (creating it if asked) and, with `wait`, return only once its crawl has finished.
+
+    One deadline (`timeout_s` from the call) bounds both waiting for an already running crawl and waiting for ours,
+    so a run never hangs on the catalog step. `clock` and `sleep` are injectable so tests need not wait.
+    """
+    deadline = clock() + timeout_s
+    step = f"glue crawler {name}"
+    created = False
+    try:
+        try:
+            crawler = glue.get_crawler(Name=name)["Crawler"]
+        except ClientError as exc:
+            if _code(exc) != "EntityNotFoundException":
+                raise
+            if not create:
+                raise CatalogFailed(
+                    f"crawler {name} does not exist (use --create-crawler with --crawler-role and "
+                    "--crawler-database to create it)"
+                ) from None
+            if not (role and database):
+                raise CatalogFailed(f"cannot create crawler {name}: a role and a database are needed") from None
+            step = f"creating glue crawler {name}"
+            _ensure_database(glue, database)  # a crawl into a missing database fails late; create it now
+            try:
+                glue.create_crawler(**crawler_definition(name, location, role, database))
+                created = True
+            except ClientError as create_exc:
+                if _code(create_exc) != "AlreadyExistsException":
+                    raise
+            crawler = glue.get_crawler(Name=name)["Crawler"]
+
+        step = f"starting glue crawler {name}"
+        previous_start = _as_utc((crawler.get("LastCrawl") or {}).get("StartTime"))
+        t0 = dt.datetime.now(dt.timezone.utc)
+        while True:
+            try:
+                glue.start_crawler(Name=name)
+                break
+            except ClientError as exc:
+                code = _code(exc)
+                if code == "OperationTimeoutException" and _remaining(deadline, clock) > 0:
+                    sleep(min(poll_s, _remaining(deadline, clock)))  # transient on the service side: retry
+                    continue
+                if code != "CrawlerRunningException":
+                    raise
+            # Someone else's crawl (a schedule, a parallel run) is going: it may have started before our files
+            # landed, so wait for it and start our own.
+            crawler = _wait_until_ready(glue, name, deadline, poll_s, clock, sleep, why="an earlier crawl")
+            previous_start = _as_utc((crawler.get("LastCrawl") or {}).get("StartTime")) or previous_start
+            t0 = dt.datetime.now(dt.timezone.utc)
+
+        if wait:
+            step = f"waiting for glue crawler {name}"
+            crawler = _wait_for_our_crawl(glue, name, previous_start, t0, deadline, poll_s, clock, sleep)
+        else:
+            crawler = glue.get_crawler(Name=name)["Crawler"]
+    except (ClientError, BotoCoreError) as exc:
+        raise _failed(step, exc) from exc
+
+    last = crawler.get("LastCrawl") or {}
+    return {
+        "mode": "crawler",
+        "crawler": name,
+        "created": created,
+        "started": True,
+        "waited": wait,
+        "state": crawler.get("State"),
+        "last_crawl_status": last.get("Status"),
+    }
+
+
+def _remaining(deadline: float, clock: Callable[[], float]) -> float:
+    return deadline - clock()
+
+
+def _wait_until_ready(
+    glue: Any,
+    name: str,
+    deadline: float,
+    poll_s: float,
+    clock: Callable[[], float],
+    sleep: Callable[[float], None],
+    why: str,
+) -> dict[str, Any]:
+    while True:
+        crawler = glue.get_crawler(Name=name)["Crawler"]
+        if crawler.get("State") == "READY":
+            return crawler
+        left = _remaining(deadline, clock)
+        if left <= 0:
+            raise CatalogFailed(
+                f"timed out waiting for {why} of crawler {name} to finish; it is still running "
+                f"(state {crawler.get('State')})"
+            )
+        sleep(min(poll_s, left))
+
+
+def _wait_for_our_crawl(
+    glue: Any,
+    name: str,
+    previous_start: Optional[dt.datetime],
+    t0: dt.datetime,
+    deadline: float,
+    poll_s: float,
+    clock: Callable[[], float],
+    sleep: Callable[[float], None],
+) -> dict[str, Any]:
+    while True:
+        crawler = glue.get_crawler(Name=name)["Crawler"]
+        if crawler.get("State") == "READY" and _crawl_is_ours(crawler, previous_start, t0):
+            last = crawler.get("LastCrawl") or {}
+            status = last.get("Status")
+            if status in FAILED_CRAWL_STATUSES:
+                message = " ".join(str(last.get("ErrorMessage") or "no error message").split())
+                raise CatalogFailed(f"crawler {name} crawl {status}: {message}")
+            return crawler
+        left = _remaining(deadline, clock)
+        if left <= 0:
+            raise CatalogFailed(
+                f"timed out waiting for crawler {name}; it is still running (state {crawler.get('State')}), "
+                "check it in the Glue console"
+            )
+        sleep(min(poll_s, left))
+
+
+# --- Athena DDL ------------------------------------------------------------------------------------------------
+
+
+def _sql_string(text: str) -> str:
+    """A single-quoted SQL/HiveQL string literal."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def athena_ddl(table: str, location: str, start: str = "20130101") -> str:
+    """CREATE EXTERNAL TABLE with partition projection on proc_ymd: Athena computes the day folders itself,
+    so no partition has to be added to the catalog after a run (other engines still need partitions)."""
+    from cloudtrail_etl.schema import output_schema
+
+    if not re.match(r"^\d{8}$", start):
+        raise UsageError(f"--start {start!r} is not YYYYMMDD")
+    root = table_root(location)
+    name = ".".join(f"`{part}`" for part in table.split("."))
+    lines = []
+    for field in output_schema().fields:
+        line = f"  `{field.name}` {glue_type(field.dataType)}"
+        comment = (field.metadata or {}).get("comment")
+        if comment:
+            line += f" COMMENT {_sql_string(str(comment))}"
+        lines.append(line)
+    properties = {
+        "projection.enabled": "true",
+        f"projection.{PARTITION_COLUMN}.type": "date",
+        f"projection.{PARTITION_COLUMN}.format": "yyyyMMdd",
+        f"projection.{PARTITION_COLUMN}.range": f"{start},NOW",
+        f"projection.{PARTITION_COLUMN}.interval": "1",
+        f"projection.{PARTITION_COLUMN}.interval.unit": "DAYS",
+        "storage.location.template": f"{root.rstrip('/')}/{PARTITION_COLUMN}=${{{PARTITION_COLUMN}}}",
+        "parquet.compression": "ZSTD",
+    }
+    props = ",\n".join(f"  {_sql_string(key)}={_sql_string(value)}" for key, value in properties.items())
+    return (
+        f"CREATE EXTERNAL TABLE IF NOT EXISTS {name} (\n"
+        + ",\n".join(lines)
+        + "\n)\n"
+        + f"PARTITIONED BY (`{PARTITION_COLUMN}` string)\n"
+        + "STORED AS PARQUET\n"
+        + f"LOCATION {_sql_string(root)}\n"
+        + f"TBLPROPERTIES (\n{props}\n)"
+    )
+
+
+# --- entry point for the job -----------------------------------------------------------------------------------
+
+
+def glue_client(region: Optional[str] = None) -> Any:
+    """A Glue client; boto3 honours AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_GLUE (moto in tests)."""
+    import boto3
+
+    return boto3.client("glue", region_name=region) if region else boto3.client("glue")
+
+
+def publish_day(config: JobConfig, glue: Any = None) -> dict[str, Any]:
+    """The catalog step of a run, chosen by the options: {} when neither --catalog-table nor --crawler is set."""
+    from cloudtrail_etl.days import proc_ymd
+
+    if not (config.catalog_table or config.crawler):
+        return {}
+    if glue is None:
+        try:
+            glue = glue_client()
+        except (BotoCoreError, ClientError) as exc:
+            raise _failed("creating a glue client", exc) from exc
+    if config.catalog_table:
+        database, table = config.catalog_table.split(".", 1)
+        return update_catalog_table(glue, database, table, config.output, proc_ymd(config.day))
+    return run_crawler(
+        glue,
+        config.crawler,
+        location=config.output,
+        create=config.create_crawler,
+        role=config.crawler_role,
+        database=config.crawler_database,
+        wait=config.wait,
+        timeout_s=config.wait_timeout_s,
+    )
