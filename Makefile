@@ -42,6 +42,7 @@ test-spark4: setup-spark4
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/cfn-lint deploy/*.yaml
 
 format: setup
 	$(BIN)/ruff check --fix .

@@ -119,10 +119,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(USAGE)
         return 0 if args else 2
     command, rest = args[0], args[1:]
-    if command == "run":
-        return run_command(rest)
-    if command == "sample":
-        return sample_command(rest)
-    if command == "ddl":
-        return ddl_command(rest)
-    return _fail(f"unknown command {command!r} (expected run, sample or ddl)", 2)
+    commands = {"run": run_command, "sample": sample_command, "ddl": ddl_command}
+    if command not in commands:
+        return _fail(f"unknown command {command!r} (expected run, sample or ddl)", 2)
+    try:
+        return commands[command](rest)
+    except BrokenPipeError:  # `cloudtrail-etl ddl | head`
+        sys.stderr.close()
+        return 0

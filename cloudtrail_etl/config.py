@@ -87,6 +87,19 @@ def _csv(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
+def _flag(text: str) -> bool:
+    """Flags also take a value, because Glue passes every job argument as `--key value` (value may be empty)."""
+    value = text.strip().lower()
+    if value in ("", "true", "1", "yes"):
+        return True
+    if value in ("false", "0", "no"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false, not {text!r}")
+
+
+_FLAG = {"nargs": "?", "const": True, "default": False, "type": _flag}
+
+
 def add_run_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--input", required=True, help="location holding AWSLogs/ (directory or s3://bucket/prefix)")
     parser.add_argument("--output", required=True, help="table root; the day lands in OUTPUT/proc_ymd=YYYYMMDD/")
@@ -95,16 +108,16 @@ def add_run_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument(
         "--quarantine", help="where unusable records go (default: OUTPUT_quarantine, outside the table)"
     )
-    parser.add_argument("--skip-bad-files", action="store_true", help="write the day even if some files are unreadable")
-    parser.add_argument("--require-input", action="store_true", help="fail when the day has no input files at all")
+    parser.add_argument("--skip-bad-files", **_FLAG, help="write the day even if some files are unreadable")
+    parser.add_argument("--require-input", **_FLAG, help="fail when the day has no input files at all")
     parser.add_argument("--accounts", type=_csv, default=(), help="comma-separated account ids to read (default: all)")
     parser.add_argument("--regions", type=_csv, default=(), help="comma-separated regions to read (default: all)")
     parser.add_argument("--crawler", help="Glue crawler to start after a successful write")
-    parser.add_argument("--create-crawler", action="store_true", help="create --crawler if it does not exist")
+    parser.add_argument("--create-crawler", **_FLAG, help="create --crawler if it does not exist")
     parser.add_argument("--crawler-role", help="IAM role ARN for --create-crawler")
     parser.add_argument("--crawler-database", help="Glue database the created crawler writes the table to")
     parser.add_argument("--catalog-table", help="DB.TABLE to create if missing and add the day's partition to")
-    parser.add_argument("--wait", action="store_true", help="wait for the crawl to finish and report its state")
+    parser.add_argument("--wait", **_FLAG, help="wait for the crawl to finish and report its state")
     parser.add_argument("--wait-timeout", type=int, default=1800, help="seconds to wait for the crawler (default 1800)")
     return parser
 

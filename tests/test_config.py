@@ -52,3 +52,11 @@ def test_date_defaults_to_yesterday_in_kst():
     config = parse_run_args(BASE[:4])
     today_kst = dt.datetime.now(dt.timezone(dt.timedelta(hours=9))).date()
     assert config.day == today_kst - dt.timedelta(days=1)
+
+
+def test_flags_also_take_a_value_as_glue_passes_them():
+    config = parse_run_args([*BASE, "--skip-bad-files", "true", "--require-input", "", "--wait", "false"])
+    assert (config.skip_bad_files, config.require_input, config.wait) == (True, True, False)
+    assert parse_run_args([*BASE, "--skip-bad-files"]).skip_bad_files is True
+    with pytest.raises(UsageError, match="expected true or false"):
+        parse_run_args([*BASE, "--wait", "perhaps"])
