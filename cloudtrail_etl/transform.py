@@ -13,7 +13,6 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import (
     ArrayType,
     BooleanType,
-    DataType,
     MapType,
     StringType,
     StructField,
@@ -53,39 +52,16 @@ def explode_records(files: DataFrame, records_col: str = "records") -> DataFrame
     )
 
 
-def _no_entries() -> Column:
-    return F.array().cast(ArrayType(_ENTRY))
-
-
-def _entry(path: str, value: Column) -> Column:
-    return F.array(F.struct(F.lit(path).alias("path"), value.alias("value")))
-
-
-def _entries_if(condition: Column, path: str, value: Column) -> Column:
-    return F.when(condition, _entry(path, value)).otherwise(_no_entries())
-
-
-def _unknown_keys(obj: Column, known: list[str], path: str) -> Column:
-    """Entries for keys of `obj` that the schema does not know, named by their full path."""
-    known_keys = F.array(*[F.lit(name) for name in known])
-    prefix = f"{path}." if path else ""
-    unknown = F.map_filter(obj, lambda k, _v: ~F.array_contains(known_keys, k))
-    entries = F.transform(
-        F.map_entries(unknown),
-        lambda e: F.struct(F.concat(F.lit(prefix), e["key"]).alias("path"), e["value"].alias("value")),
-    )
-    has_unknown = F.size(F.array_except(F.map_keys(obj), known_keys)) > 0
-    return F.when(obj.isNotNull() & has_unknown, entries).otherwise(_no_entries())
-
-
 def parse_instant(text: Column) -> Column:
     """Timestamp (instant) of an ISO-8601 string with a zone; null for anything else."""
     return F.when(text.rlike(_ISO_INSTANT), F.try_to_timestamp(text))
 
 
-def utc_wall_clock(text: Column) -> Column:
-    """TIMESTAMP_NTZ of the UTC wall clock of an ISO-8601 string with a zone, computed without any session zone."""
-    valid = parse_instant(text).isNotNull()
+def utc_wall_clock(text: Column, instant: Column | None = None) -> Column:
+    """TIMESTAMP_NTZ of the UTC wall clock of an ISO-8601 string with a zone, computed without any session zone.
+
+    `instant` is parse_instant(text) when the caller has it already."""
+    valid = (parse_instant(text) if instant is None else instant).isNotNull()
     local = F.regexp_replace(text, r"(Z|[+-]\d{2}:\d{2})$", "").cast("timestamp_ntz")
     sign = F.when(F.substring(text, -6, 1) == "-", F.lit(-1)).otherwise(F.lit(1))
     offset_h = F.when(text.endswith("Z"), F.lit(0)).otherwise(F.substring(text, -5, 2).cast("int"))
@@ -94,76 +70,113 @@ def utc_wall_clock(text: Column) -> Column:
     return F.when(valid, local - offset)
 
 
-def _typed(raw: Column, data_type: DataType, path: str) -> tuple[Column, list[Column]]:
-    """(value of `raw` as `data_type`, entries for unmapped) for one schema field, recursing into objects."""
-    if isinstance(data_type, StructType):
-        obj = F.from_json(raw, _JSON_OBJECT)
-        fields, entries = _typed_object(obj, data_type, path)
-        mismatch = _entries_if(raw.isNotNull() & obj.isNull(), path, raw)
-        return F.struct(*fields), [mismatch, *entries]
-    if isinstance(data_type, ArrayType) and isinstance(data_type.elementType, StructType):
-        element_type = data_type.elementType
-        objs = F.from_json(raw, _JSON_OBJECTS)
-        value = F.transform(objs, lambda e: F.struct(*_typed_object(e, element_type, path)[0]))
-        known_keys = F.array(*[F.lit(f.name) for f in element_type])
-        extra = F.exists(objs, lambda e: F.size(F.array_except(F.map_keys(e), known_keys)) > 0)
-        # Unknown keys inside array elements keep the whole raw array, so positions stay meaningful.
-        entries = [
-            _entries_if(raw.isNotNull() & objs.isNull(), path, raw),
-            _entries_if(objs.isNotNull() & extra, f"{path}[]", raw),
-        ]
-        return value, entries
-    if isinstance(data_type, (ArrayType, MapType)):
-        value = F.from_json(raw, data_type)
-        return value, [_entries_if(raw.isNotNull() & value.isNull(), path, raw)]
-    if isinstance(data_type, BooleanType):
-        lowered = F.lower(raw)
-        value = F.when(lowered == "true", F.lit(True)).when(lowered == "false", F.lit(False))
-        return value, [_entries_if(raw.isNotNull() & value.isNull(), path, raw)]
-    if isinstance(data_type, TimestampType):
-        value = parse_instant(raw)
-        return value, [_entries_if(raw.isNotNull() & value.isNull(), path, raw)]
-    if isinstance(data_type, StringType):
-        return raw, []
-    raise ValueError(
-        f"{path}: the record schema may use string, boolean, timestamp, struct, array and map, not {data_type}"
-    )
+class _RecordParser:
+    """Builds parse_records' columns from the schema.
 
+    Each JSON object is parsed once, into a map<string,string> column of its own, one projection per nesting depth
+    (Spark does not merge projections that would repeat a JSON parse). The typed fields then read from those maps.
+    `unmapped` is built only for rows where a cheap check says there is something to keep.
+    """
 
-def _typed_object(obj: Column, struct: StructType, path: str) -> tuple[list[Column], list[Column]]:
-    fields: list[Column] = []
-    entries: list[Column] = [_unknown_keys(obj, [f.name for f in struct], path)]
-    for field in struct:
-        child_path = f"{path}.{field.name}" if path else field.name
-        value, child_entries = _typed(F.try_element_at(obj, F.lit(field.name)), field.dataType, child_path)
-        fields.append(value.alias(field.name))
-        entries.extend(child_entries)
-    return fields, entries
+    def __init__(self, schema: StructType):
+        self.stages: list[list[Column]] = []
+        self.checks: list[Column] = []
+        self.entries: list[tuple[Column, Column]] = []
+        self.instants: dict[tuple[str, ...], Column] = {}
+        root = self._add(0, "_o", F.from_json(F.col(RECORD_TEXT), _JSON_OBJECT))
+        self.root = root
+        self.event = F.struct(*self._object(root, schema, (), 0))
+
+    def _add(self, depth: int, name: str, column: Column) -> Column:
+        while len(self.stages) <= depth:
+            self.stages.append([])
+        self.stages[depth].append(column.alias(name))
+        return F.col(f"`{name}`")
+
+    def _keep(self, check: Column, path: str, value: Column) -> None:
+        self.checks.append(check)
+        self.entries.append((check, F.array(F.struct(F.lit(path).alias("path"), value.alias("value")))))
+
+    def _object(self, obj: Column, struct: StructType, path: tuple[str, ...], depth: int) -> list[Column]:
+        known = F.array(*[F.lit(f.name) for f in struct])
+        prefix = "".join(f"{p}." for p in path)
+        self.checks.append(F.size(F.array_except(F.map_keys(obj), known)) > 0)
+        unknown = F.map_entries(F.map_filter(obj, lambda k, _v: ~F.array_contains(known, k)))
+        named = F.transform(
+            unknown, lambda e: F.struct(F.concat(F.lit(prefix), e["key"]).alias("path"), e["value"].alias("value"))
+        )
+        self.entries.append((self.checks[-1], named))
+        return [self._field(F.try_element_at(obj, F.lit(f.name)), f, (*path, f.name), depth) for f in struct]
+
+    def _field(self, raw: Column, field: StructField, path: tuple[str, ...], depth: int) -> Column:
+        data_type, dotted, name = field.dataType, ".".join(path), "__".join(("_o", *path))
+        if isinstance(data_type, StructType):
+            obj = self._add(depth + 1, name, F.from_json(raw, _JSON_OBJECT))
+            self._keep(raw.isNotNull() & obj.isNull(), dotted, raw)
+            value = F.struct(*self._object(obj, data_type, path, depth + 1))
+        elif isinstance(data_type, ArrayType) and isinstance(data_type.elementType, StructType):
+            element = data_type.elementType
+            objs = self._add(depth + 1, name, F.from_json(raw, _JSON_OBJECTS))
+            known = F.array(*[F.lit(f.name) for f in element])
+            self._keep(raw.isNotNull() & objs.isNull(), dotted, raw)
+            # Unknown keys inside elements keep the whole raw array, so positions stay meaningful.
+            extra = F.exists(objs, lambda e: F.size(F.array_except(F.map_keys(e), known)) > 0)
+            self._keep(objs.isNotNull() & extra, f"{dotted}[]", raw)
+            if any(not isinstance(f.dataType, StringType) for f in element):
+                raise ValueError(f"{dotted}: array elements may hold strings only")
+            value = F.transform(
+                objs, lambda e: F.struct(*[F.try_element_at(e, F.lit(f.name)).alias(f.name) for f in element])
+            )
+        elif isinstance(data_type, (ArrayType, MapType)):
+            value = self._add(depth + 1, name, F.from_json(raw, data_type))
+            self._keep(raw.isNotNull() & value.isNull(), dotted, raw)
+        elif isinstance(data_type, BooleanType):
+            lowered = F.lower(raw)
+            value = F.when(lowered == "true", F.lit(True)).when(lowered == "false", F.lit(False))
+            self._keep(raw.isNotNull() & value.isNull(), dotted, raw)
+        elif isinstance(data_type, TimestampType):
+            value = self.instants[path] = self._add(depth + 1, name, parse_instant(raw))
+            self._keep(raw.isNotNull() & value.isNull(), dotted, raw)
+        elif isinstance(data_type, StringType):
+            value = raw
+        else:
+            raise ValueError(f"{dotted}: the record schema may use string, boolean, timestamp, struct, array, map")
+        return value.alias(field.name)
+
+    def unmapped(self) -> Column:
+        any_check = self.checks[0]
+        for check in self.checks[1:]:
+            any_check = any_check | check
+        empty = F.array().cast(ArrayType(_ENTRY))
+        entries = F.concat(*[F.when(check, entry).otherwise(empty) for check, entry in self.entries])
+        return F.when(any_check, F.to_json(F.map_from_entries(entries)))
 
 
 def parse_records(records: DataFrame, schema: StructType) -> DataFrame:
     """Parse the JSON text of each record into a struct of `schema`, losing nothing.
 
     Adds `_event` (the typed record), `unmapped` (JSON text: fields the schema does not know and values whose
-    JSON type does not fit it, by path; null when there are none) and `_quarantine_reason` (why the record
-    cannot be placed in a day, or null).
+    JSON type does not fit it, by path; null when there are none), `_quarantine_reason` (why the record cannot be
+    placed in a day, or null) and `eventtime_kst`.
     """
-    obj = F.from_json(F.col(RECORD_TEXT), _JSON_OBJECT)
-    fields, entries = _typed_object(obj, schema, "")
-    all_entries = F.concat(*entries)
-    unmapped = F.when(F.size(all_entries) > 0, F.to_json(F.map_from_entries(all_entries)))
-    event_time = F.try_element_at(obj, F.lit("eventTime"))
+    parser = _RecordParser(schema)
+    staged = records
+    for stage in parser.stages:
+        staged = staged.select("*", *stage)
+    event_time_text = F.try_element_at(parser.root, F.lit("eventTime"))
+    event_time = parser.instants[("eventTime",)]
     reason = (
-        F.when(obj.isNull(), F.lit(REASON_NOT_OBJECT))
-        .when(event_time.isNull(), F.lit(REASON_NO_EVENTTIME))
-        .when(parse_instant(event_time).isNull(), F.lit(REASON_BAD_EVENTTIME))
+        F.when(parser.root.isNull(), F.lit(REASON_NOT_OBJECT))
+        .when(event_time_text.isNull(), F.lit(REASON_NO_EVENTTIME))
+        .when(event_time.isNull(), F.lit(REASON_BAD_EVENTTIME))
     )
-    return records.select(
-        "*",
-        F.struct(*fields).alias(EVENT),
-        unmapped.alias(UNMAPPED),
+    kst = F.convert_timezone(F.lit("UTC"), F.lit(KST_ZONE_ID), utc_wall_clock(event_time_text, event_time))
+    return staged.select(
+        *[F.col(f"`{name}`") for name in records.columns],
+        parser.event.alias(EVENT),
+        parser.unmapped().alias(UNMAPPED),
         reason.alias(QUARANTINE_REASON),
-        F.convert_timezone(F.lit("UTC"), F.lit(KST_ZONE_ID), utc_wall_clock(event_time)).alias(EVENTTIME_KST),
+        kst.alias(EVENTTIME_KST),
     )
 
 
