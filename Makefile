@@ -8,7 +8,7 @@ SAMPLE_DIR ?= data/sample
 TABLE_DIR ?= data/cloudtrail
 SAMPLE_DAY ?= 2026-01-02
 
-.PHONY: setup setup-spark4 run test test-spark35 test-spark4 lint format bench package clean
+.PHONY: s3-jars setup setup-spark4 run test test-spark35 test-spark4 lint format bench package clean
 
 setup: $(VENV)/.installed
 
@@ -33,8 +33,13 @@ run: setup
 # The whole suite on Spark 3.5 (Glue 5.x, EMR 7), then on Spark 4.1 (Glue 6.0, EMR 8).
 test: test-spark35 test-spark4
 
-test-spark35: setup
-	$(BIN)/python -m pytest -q
+# hadoop-aws and the AWS SDK jars (from the sagemaker-pyspark sdist on PyPI), so Spark 3.5 reads s3:// from moto.
+S3_JARS_DIR ?= $(VENV)/s3-jars
+s3-jars: setup
+	$(BIN)/python -m tests.s3_jars $(S3_JARS_DIR)
+
+test-spark35: setup s3-jars
+	CLOUDTRAIL_ETL_S3_JARS=$(S3_JARS_DIR) $(BIN)/python -m pytest -q
 
 test-spark4: setup-spark4
 	$(BIN4)/python -m pytest -q

@@ -30,9 +30,13 @@ def publish(storage: Storage, staged: str, target: str, trash: str) -> None:
         storage.rename(target, trash)
     try:
         storage.rename(staged, target)
-    except Exception:
-        if had_previous:
-            storage.rename(trash, target)
+    except Exception as exc:
+        if had_previous:  # put the previous day back; on S3 a failed move may have copied part of the new one
+            try:
+                storage.delete(target)
+                storage.rename(trash, target)
+            except Exception:
+                raise OSError(f"could not publish {target} nor restore it; the previous day is in {trash}") from exc
         raise
     if had_previous:
         storage.delete(trash)

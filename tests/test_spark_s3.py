@@ -1,0 +1,179 @@
+"""Spark itself on s3:// URIs: the job reads real CloudTrail files from moto's S3 and publishes the day there.
+
+Spark 3.5 only: S3A comes from hadoop-aws 3.3.1 + aws-java-sdk-bundle 1.11.901 (taken from PyPI, see s3_jars.py),
+which fit pyspark 3.5's Hadoop 3.3 client; `s3://` is mapped to S3AFileSystem as EMR and Glue map it to their own.
+Everything talks to moto on 127.0.0.1; nothing may reach AWS.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.aws import AWS_ENV, client, moto_endpoint, reset_moto  # noqa: F401
+from tests.conftest import read_records
+
+pyspark = pytest.importorskip("pyspark")
+if int(pyspark.__version__.split(".")[0]) != 3:
+    pytest.skip(
+        f"s3:// via S3A needs hadoop-aws 3.3.x, which fits pyspark 3.x only (this is pyspark {pyspark.__version__})",
+        allow_module_level=True,
+    )
+
+BUCKET = "cloudtrail-spark-s3"
+ACCOUNT_FOLDER = "AWSLogs/218007301253/CloudTrail/us-east-1/2023/07/10"
+INPUT = f"s3://{BUCKET}/logs"
+OUTPUT = f"s3://{BUCKET}/lake/cloudtrail"
+REPORT = f"s3://{BUCKET}/lake/report.json"
+DAY_PREFIX = "lake/cloudtrail/proc_ymd=20230710/"
+STAGING_PREFIX = "lake/cloudtrail_staging/"
+
+
+@pytest.fixture(scope="module")
+def s3_jars():
+    from tests.s3_jars import JarsUnavailable, ensure_s3_jars
+
+    try:
+        return ensure_s3_jars()
+    except JarsUnavailable as exc:
+        pytest.skip(f"hadoop-aws / aws-java-sdk-bundle jars unavailable: {exc}")
+
+
+def s3a_submit_args(jars, endpoint: str) -> str:
+    """PYSPARK_SUBMIT_ARGS: the jars, s3:// and s3a:// as S3A against moto, fake keys, then `pyspark-shell`."""
+    hadoop = {
+        "fs.s3.impl": "org.apache.hadoop.fs.s3a.S3AFileSystem",
+        "fs.s3a.impl": "org.apache.hadoop.fs.s3a.S3AFileSystem",
+        "fs.s3a.endpoint": endpoint,
+        "fs.s3a.path.style.access": "true",
+        "fs.s3a.connection.ssl.enabled": "false",
+        "fs.s3a.access.key": AWS_ENV["AWS_ACCESS_KEY_ID"],
+        "fs.s3a.secret.key": AWS_ENV["AWS_SECRET_ACCESS_KEY"],
+        "fs.s3a.aws.credentials.provider": "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider",
+        "fs.s3a.fast.upload": "true",
+        # Fail fast instead of retrying for minutes if moto is gone.
+        "fs.s3a.attempts.maximum": "3",
+        "fs.s3a.retry.limit": "3",
+        "fs.s3a.connection.establish.timeout": "5000",
+        "fs.s3a.connection.timeout": "20000",
+    }
+    confs = [f"--conf spark.hadoop.{key}={value}" for key, value in hadoop.items()]
+    return " ".join(["--jars", ",".join(str(j) for j in jars), *confs, "pyspark-shell"])
+
+
+def run_job(jars, endpoint: str) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "AWS_ENDPOINT_URL": endpoint,  # boto3 (discovery) -> moto
+        **AWS_ENV,
+        "AWS_EC2_METADATA_DISABLED": "true",  # neither boto3 nor the Java SDK may look for instance credentials
+        "PYSPARK_SUBMIT_ARGS": s3a_submit_args(jars, endpoint),
+        "CLOUDTRAIL_ETL_MASTER": "local[2]",
+        "SPARK_LOCAL_IP": "127.0.0.1",  # the driver binds to loopback only
+    }
+    env.pop("PYSPARK_GATEWAY_PORT", None)
+    args = ["--input", INPUT, "--output", OUTPUT, "--date", "2023-07-10", "--report", REPORT]
+    return subprocess.run(
+        [sys.executable, "-m", "cloudtrail_etl", "run", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def keys(s3, prefix: str) -> list[str]:
+    found = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=prefix):
+        found.extend(obj["Key"] for obj in page.get("Contents", []))
+    return sorted(found)
+
+
+def leftovers_in_staging(s3) -> list[str]:
+    """Objects left under the staging root; S3A may leave an empty `lake/cloudtrail_staging/` marker, no data."""
+    return [k for k in keys(s3, STAGING_PREFIX) if not k.endswith("/")]
+
+
+def parquet_keys(s3) -> list[str]:
+    return [k for k in keys(s3, DAY_PREFIX) if k.endswith(".parquet")]
+
+
+def eventids(s3) -> list[str]:
+    """The day's rows, downloaded with boto3 and read with pyarrow (independent of Spark)."""
+    import pyarrow.parquet as pq
+
+    ids: list[str] = []
+    for key in parquet_keys(s3):
+        body = s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()
+        ids.extend(pq.read_table(io.BytesIO(body), columns=["eventid"]).column("eventid").to_pylist())
+    return ids
+
+
+def report_object(s3) -> dict:
+    return json.loads(s3.get_object(Bucket=BUCKET, Key="lake/report.json")["Body"].read())
+
+
+@pytest.fixture(scope="module")
+def trail(moto_endpoint, realdata):  # noqa: F811
+    """A bucket holding the 55 real delivery files of UTC 2023-07-10 under logs/."""
+    reset_moto(moto_endpoint)
+    s3 = client("s3", moto_endpoint)
+    s3.create_bucket(Bucket=BUCKET)
+    files = sorted((realdata / ACCOUNT_FOLDER).glob("*.json.gz"))
+    for path in files:
+        s3.upload_file(str(path), BUCKET, f"logs/{ACCOUNT_FOLDER}/{path.name}")
+    return s3, files
+
+
+def explain(done: subprocess.CompletedProcess) -> str:
+    return f"exit {done.returncode}\nstdout:\n{done.stdout[-3000:]}\nstderr:\n{done.stderr[-6000:]}"
+
+
+def test_spark_reads_and_publishes_the_day_through_s3_uris(s3_jars, trail, moto_endpoint):  # noqa: F811
+    s3, files = trail
+    expected = sorted(r["eventID"] for r in read_records(files))
+    assert len(expected) == len(set(expected)) == 2900
+
+    first = run_job(s3_jars, moto_endpoint)
+    assert first.returncode == 0, explain(first)
+    stdout_report = json.loads(first.stdout.strip().splitlines()[-1])
+    report = report_object(s3)
+    assert report == stdout_report
+    assert report["status"] == "succeeded"
+    assert report["input_files"] == 55 and report["bad_files"] == []
+    assert report["events_read"] == report["rows_written"] == 2900
+    assert report["output_path"] == f"{OUTPUT}/proc_ymd=20230710"
+    first_keys = parquet_keys(s3)
+    assert first_keys and report["output_files"] == len(first_keys)
+    assert report["output_bytes"] == sum(s3.head_object(Bucket=BUCKET, Key=k)["ContentLength"] for k in first_keys)
+    assert sorted(eventids(s3)) == expected
+    assert leftovers_in_staging(s3) == []
+    assert keys(s3, "lake/cloudtrail_quarantine/") == []
+
+    second = run_job(s3_jars, moto_endpoint)
+    assert second.returncode == 0, explain(second)
+    again = report_object(s3)
+    assert again["rows_written"] == 2900 and again["output_files"] == len(parquet_keys(s3))
+    second_keys = parquet_keys(s3)
+    assert set(second_keys).isdisjoint(first_keys)  # the partition was replaced, not appended to
+    assert sorted(eventids(s3)) == expected
+    assert leftovers_in_staging(s3) == []  # neither the staged day nor the replaced one
+    # Nothing but the day's data files (and at most Spark's _SUCCESS marker) in the partition.
+    others = [k for k in keys(s3, DAY_PREFIX) if k not in second_keys]
+    assert others in ([], [f"{DAY_PREFIX}_SUCCESS"]), others
+    # Only the one partition under the table root (S3A's empty "dir/" marker objects aside).
+    table_keys = [k for k in keys(s3, "lake/cloudtrail/") if not k.endswith("/")]
+    assert {k.split("/")[2] for k in table_keys} == {"proc_ymd=20230710"}
+
+
+def test_jars_are_cached_after_the_first_fetch(s3_jars):
+    from tests.s3_jars import JARS, ensure_s3_jars
+
+    assert [Path(p).name for p in s3_jars] == list(JARS)
+    assert ensure_s3_jars() == s3_jars
