@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pyspark.sql import Column, DataFrame
+from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 from pyspark.sql.types import (
     ArrayType,
@@ -29,6 +29,8 @@ RECORD_TEXT = "_record"
 EVENT = "_event"
 QUARANTINE_REASON = "_quarantine_reason"
 UNMAPPED = "unmapped"
+ROOT_OBJECT = "_o"
+EVENT_TIME_INSTANT = "_o__eventTime"
 EVENTTIME_KST = "eventtime_kst"
 PROC_YMD = "proc_ymd"
 
@@ -78,16 +80,19 @@ class _RecordParser:
     `unmapped` is built only for rows where a cheap check says there is something to keep.
     """
 
-    def __init__(self, schema: StructType):
+    def __init__(self, schema: StructType, existing: tuple[str, ...] = ()):
+        self.existing = existing  # map columns computed earlier (place_in_time), reused as they are
+        self.internal: set[str] = set(existing)
         self.stages: list[list[Column]] = []
         self.checks: list[Column] = []
         self.entries: list[tuple[Column, Column]] = []
-        self.instants: dict[tuple[str, ...], Column] = {}
-        root = self._add(0, "_o", F.from_json(F.col(RECORD_TEXT), _JSON_OBJECT))
-        self.root = root
-        self.event = F.struct(*self._object(root, schema, (), 0))
+        self.root = self._add(0, ROOT_OBJECT, F.from_json(F.col(RECORD_TEXT), _JSON_OBJECT))
+        self.event = F.struct(*self._object(self.root, schema, (), 0))
 
     def _add(self, depth: int, name: str, column: Column) -> Column:
+        if name in self.existing:
+            return F.col(f"`{name}`")
+        self.internal.add(name)
         while len(self.stages) <= depth:
             self.stages.append([])
         self.stages[depth].append(column.alias(name))
@@ -135,7 +140,7 @@ class _RecordParser:
             value = F.when(lowered == "true", F.lit(True)).when(lowered == "false", F.lit(False))
             self._keep(raw.isNotNull() & value.isNull(), dotted, raw)
         elif isinstance(data_type, TimestampType):
-            value = self.instants[path] = self._add(depth + 1, name, parse_instant(raw))
+            value = self._add(depth + 1, name, parse_instant(raw))
             self._keep(raw.isNotNull() & value.isNull(), dotted, raw)
         elif isinstance(data_type, StringType):
             value = raw
@@ -152,32 +157,41 @@ class _RecordParser:
         return F.when(any_check, F.to_json(F.map_from_entries(entries)))
 
 
-def parse_records(records: DataFrame, schema: StructType) -> DataFrame:
-    """Parse the JSON text of each record into a struct of `schema`, losing nothing.
+def place_in_time(records: DataFrame) -> DataFrame:
+    """First, cheap pass over each record: its top-level keys, its instant, KST wall clock and quarantine reason.
 
-    Adds `_event` (the typed record), `unmapped` (JSON text: fields the schema does not know and values whose
-    JSON type does not fit it, by path; null when there are none), `_quarantine_reason` (why the record cannot be
-    placed in a day, or null) and `eventtime_kst`.
+    Enough to count, quarantine and filter the day before the costlier typing of every field (type_records).
+    Adds `_o` (the record's top-level object as map<string,string>), `_o__eventTime` (the instant),
+    `eventtime_kst` and `_quarantine_reason`.
     """
-    parser = _RecordParser(schema)
-    staged = records
+    root = F.from_json(F.col(RECORD_TEXT), _JSON_OBJECT)
+    with_root = records.select("*", root.alias(ROOT_OBJECT))
+    text = F.try_element_at(F.col(ROOT_OBJECT), F.lit("eventTime"))
+    with_instant = with_root.select("*", parse_instant(text).alias(EVENT_TIME_INSTANT))
+    instant = F.col(EVENT_TIME_INSTANT)
+    reason = (
+        F.when(F.col(ROOT_OBJECT).isNull(), F.lit(REASON_NOT_OBJECT))
+        .when(text.isNull(), F.lit(REASON_NO_EVENTTIME))
+        .when(instant.isNull(), F.lit(REASON_BAD_EVENTTIME))
+    )
+    kst = F.convert_timezone(F.lit("UTC"), F.lit(KST_ZONE_ID), utc_wall_clock(text, instant))
+    return with_instant.select("*", reason.alias(QUARANTINE_REASON), kst.alias(EVENTTIME_KST))
+
+
+def type_records(placed: DataFrame, schema: StructType) -> DataFrame:
+    """Type every field of `schema`, losing nothing: adds `_event` (the typed record) and `unmapped` (JSON text:
+    fields the schema does not know and values whose JSON type does not fit it, by path; null when none)."""
+    parser = _RecordParser(schema, existing=(ROOT_OBJECT, EVENT_TIME_INSTANT))
+    staged = placed.drop(RECORD_TEXT)  # parsed into _o already; carrying the text through the stages costs time
     for stage in parser.stages:
         staged = staged.select("*", *stage)
-    event_time_text = F.try_element_at(parser.root, F.lit("eventTime"))
-    event_time = parser.instants[("eventTime",)]
-    reason = (
-        F.when(parser.root.isNull(), F.lit(REASON_NOT_OBJECT))
-        .when(event_time_text.isNull(), F.lit(REASON_NO_EVENTTIME))
-        .when(event_time.isNull(), F.lit(REASON_BAD_EVENTTIME))
-    )
-    kst = F.convert_timezone(F.lit("UTC"), F.lit(KST_ZONE_ID), utc_wall_clock(event_time_text, event_time))
-    return staged.select(
-        *[F.col(f"`{name}`") for name in records.columns],
-        parser.event.alias(EVENT),
-        parser.unmapped().alias(UNMAPPED),
-        reason.alias(QUARANTINE_REASON),
-        kst.alias(EVENTTIME_KST),
-    )
+    kept = [F.col(f"`{name}`") for name in staged.columns if name in placed.columns and name not in parser.internal]
+    return staged.select(*kept, parser.event.alias(EVENT), parser.unmapped().alias(UNMAPPED))
+
+
+def parse_records(records: DataFrame, schema: StructType) -> DataFrame:
+    """place_in_time, then type_records: every record parsed into `schema`, losing nothing."""
+    return type_records(place_in_time(records), schema)
 
 
 def add_proc_ymd(df: DataFrame, kst_col: str = EVENTTIME_KST) -> DataFrame:
@@ -196,7 +210,11 @@ def drop_duplicate_deliveries(df: DataFrame, id_col: str = "eventid") -> DataFra
         F.col(id_col),
         F.concat_ws("\u0000", F.lit("no-eventid"), F.col(SOURCE_FILE), F.col(RECORD_INDEX).cast("string")),
     )
-    return df.withColumn("_dedup_key", key).dropDuplicates(["_dedup_key"]).drop("_dedup_key")
+    # A window over the key, not dropDuplicates: dropDuplicates plans a sort-based aggregate of every column on both
+    # sides of the shuffle; the window sorts once, after the shuffle, and keeps the first delivery (file, position).
+    first = Window.partitionBy("_dedup_key").orderBy(F.col(SOURCE_FILE), F.col(RECORD_INDEX))
+    deduped = df.withColumn("_dedup_key", key).withColumn("_copy", F.row_number().over(first))
+    return deduped.filter(F.col("_copy") == 1).drop("_dedup_key", "_copy")
 
 
 def flatten_structs(df: DataFrame) -> DataFrame:
