@@ -64,3 +64,9 @@ package: setup
 	cp dist/cloudtrail_etl-*.whl dist/cloudtrail_etl.zip
 	cp jobs/spark_submit_job.py jobs/glue_job.py dist/
 	@ls -l dist
+
+# A timing benchmark, not a test (`make test` does not run it). Corpora are cached in benchmarks/.cache/.
+# BENCH_ARGS="--scales 1 --runs 1" for a quick look; the default runs 1x, 2x and 4x the day-scale corpus.
+BENCH_ARGS ?=
+bench: setup
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)

@@ -17,6 +17,9 @@ JOB_SQL_CONF = {
     "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
     "spark.sql.adaptive.enabled": "true",
     "spark.sql.adaptive.coalescePartitions.enabled": "true",
+    # After the dedup shuffle, partitions of ~128 MiB (shuffle bytes) become output files of ~15-20 MiB of zstd
+    # Parquet: a day of a busy trail is a handful of files, an organization trail more, never thousands.
+    "spark.sql.adaptive.advisoryPartitionSizeInBytes": "128m",
 }
 
 
