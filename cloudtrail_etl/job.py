@@ -13,7 +13,6 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import MapType, StringType
 
 from cloudtrail_etl import transform as T
-from cloudtrail_etl.catalog import publish_day
 from cloudtrail_etl.config import JobConfig
 from cloudtrail_etl.days import proc_ymd
 from cloudtrail_etl.discovery import DayInput, discover_day
@@ -154,7 +153,11 @@ class Job:
         report.output_bytes = sum(size for _, size in files_written)
         if report.rows_with_unmapped:
             report.unmapped_fields = self._unmapped_fields()
-        report.catalog = publish_day(config)
+        if config.catalog_table or config.crawler:
+            # Imported only when asked for: a run without a catalog step needs no boto3 on the cluster's Python.
+            from cloudtrail_etl.catalog import publish_day
+
+            report.catalog = publish_day(config)
 
     def _check_writable(self, uri: str) -> None:
         """Fail fast, before any Spark work, when the output side cannot be written."""
