@@ -87,6 +87,9 @@ def test_field_values_match_the_input_files(converted, realdata):
         ]:
             value = record.get(key)
             assert (json.loads(row[column]) if row[column] is not None else None) == value, (record["eventID"], key)
-        resources = [{k.lower(): r.get(k) for k in ("ARN", "accountId", "type")} for r in record.get("resources", [])]
+        resources = [
+            {k.lower(): r.get(k) for k in ("ARN", "accountId", "type", "ARNPrefix")}
+            for r in record.get("resources", [])
+        ]
         assert (row["resources"] or []) == resources
         assert row["unmapped"] is None

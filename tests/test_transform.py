@@ -239,3 +239,22 @@ def test_flatten_refuses_colliding_names(spark):
     df = spark.createDataFrame([(Row("x"), "y")], "a struct<b: string>, a_b string")
     with pytest.raises(ValueError, match="a_b"):
         T.flatten_structs(df)
+
+
+def test_s3_data_event_resources_with_arnprefix_fit_the_record_schema(spark):
+    from cloudtrail_etl.schema import record_schema
+
+    record = {
+        "eventTime": "2026-01-01T00:00:00Z",
+        "eventID": "s3-delete-objects",
+        "resources": [
+            {"type": "AWS::S3::Object", "ARNPrefix": "arn:aws:s3:::target-bucket/"},
+            {"accountId": "012345678901", "type": "AWS::S3::Bucket", "ARN": "arn:aws:s3:::target-bucket"},
+        ],
+    }
+    (row,) = T.parse_records(records_df(spark, record), record_schema()).collect()
+    assert [(r.ARN, r.accountId, r.type, r.ARNPrefix) for r in row[T.EVENT].resources] == [
+        (None, None, "AWS::S3::Object", "arn:aws:s3:::target-bucket/"),
+        ("arn:aws:s3:::target-bucket", "012345678901", "AWS::S3::Bucket", None),
+    ]
+    assert row[T.UNMAPPED] is None
