@@ -155,7 +155,13 @@ def discover_day(
     regions: Sequence[str] = (),
     s3_client=None,
 ) -> DayInput:
-    """List the UTC folders D-1 and D of every (selected) account and region under `input_uri`."""
+    """List the UTC folders D-1 and D of every (selected) account and region under `input_uri`.
+
+    `input_uri` holds AWSLogs/; the AWSLogs folder itself is accepted too (a common way to name the trail's
+    location)."""
+    trimmed = input_uri.rstrip("/")
+    if trimmed.endswith("/AWSLogs"):
+        input_uri = trimmed[: -len("/AWSLogs")] or "/"
     lister = _lister(input_uri, s3_client)
     if not lister.exists("AWSLogs"):
         raise InputNotFound(f"no AWSLogs/ folder under --input {input_uri}")

@@ -57,3 +57,8 @@ def test_missing_input_is_a_distinct_error(tmp_path):
 def test_day_without_files_is_empty_not_an_error(trail):
     found = discover_day(str(trail), dt.date(2020, 1, 1))
     assert found.files == () and found.folders == ()
+
+
+def test_the_awslogs_folder_itself_is_accepted_as_input(trail):
+    assert names(discover_day(str(trail / "AWSLogs"), DAY)) == names(discover_day(str(trail), DAY))
+    assert names(discover_day(f"{trail}/AWSLogs/", DAY, regions=["us-east-1"])) == ["a.json.gz", "b.json.gz"]
