@@ -372,9 +372,10 @@ def write_results(
         "",
         *targets(by_scale, queries),
         "",
-        "## What each change bought",
+        "## Where the time goes",
         "",
-        "_To be filled in by the job's author: each optimisation and what it changed in the table above._",
+        "Stage-by-stage timings, what was tried and what each change bought: `benchmarks/profile.md` "
+        "(hand-written, measured on this machine).",
         "",
     ]
     text = "\n".join(parts)
