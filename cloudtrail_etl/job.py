@@ -113,6 +113,10 @@ class Job:
             F.count(F.lit(1)).alias("events_read"),
             F.count_if(F.col(T.QUARANTINE_REASON).isNotNull()).alias("quarantined"),
             F.count_if(F.col(T.QUARANTINE_REASON).isNull() & (F.col(T.PROC_YMD) == day_code)).alias("in_day"),
+            # Names only, as one text: the quarantine pass then re-reads just these files, not the whole input.
+            F.concat_ws(
+                "\n", F.collect_set(F.when(F.col(T.QUARANTINE_REASON).isNotNull(), F.col(T.SOURCE_FILE)))
+            ).alias("quarantined_files"),
         )
         # Only the day's records are typed field by field: the costly part runs on about half of what was read.
         typed = T.type_records(T.keep_day(events, config.day), record_schema())
@@ -145,7 +149,7 @@ class Job:
                 "the day was not written (use --skip-bad-files to write the good events)"
             )
         if report.events_quarantined:
-            self._write_quarantine(events)
+            self._write_quarantine(day_input, event_metrics["quarantined_files"])
         publish(self.storage, staged_day, report.output_path, f"{staging_run}/replaced")
         self.storage.delete(staging_run)
         files_written = self.storage.list_files(report.output_path)
@@ -187,10 +191,15 @@ class Job:
             ]
         return sorted(bad, key=lambda b: b.path)[:MAX_LISTED_BAD_FILES]
 
-    def _write_quarantine(self, events: DataFrame) -> None:
-        """Records that cannot be placed in a day, raw, with the reason: outside the table root."""
+    def _write_quarantine(self, day_input: DayInput, quarantined_files: str) -> None:
+        """Records that cannot be placed in a day, raw, with the reason: outside the table root.
+
+        A second read, of the (few) files that held such records only, with the names as they were listed."""
+        wanted = {_same_file_key(path) for path in quarantined_files.split("\n") if path}
+        files = [f.uri for f in day_input.files if _same_file_key(f.uri) in wanted]
         root = _absolute(self.config.quarantine_root).rstrip("/")
         target = f"{root}/proc_ymd={proc_ymd(self.config.day)}"  # replaced on a re-run, like the day itself
+        events = place_events(read_delivery_files(self.spark, files))
         rows = events.filter(F.col(T.QUARANTINE_REASON).isNotNull()).select(
             F.col(T.SOURCE_FILE).alias("source_file"),
             F.col(T.RECORD_INDEX).alias("record_index"),

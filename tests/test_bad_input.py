@@ -116,9 +116,10 @@ def test_records_without_a_usable_eventtime_are_quarantined_with_reason_and_raw_
     ]
     records[1].pop("eventTime")
     write_delivery(tmp_path / "in" / FOLDER / "f.json.gz", [*records, 42])
+    write_delivery(tmp_path / "in" / PREV_FOLDER / "clean.json.gz", good_records("c", 3))
     code, report, _ = run(tmp_path)
     assert code == 0
-    assert report["rows_written"] == 1 and report["events_quarantined"] == 4
+    assert report["rows_written"] == 4 and report["events_quarantined"] == 4
     assert report["quarantine_reasons"] == {
         "eventTime is missing": 1,
         "eventTime is not an ISO-8601 time with a zone": 2,
