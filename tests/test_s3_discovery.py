@@ -203,8 +203,13 @@ def test_input_prefix_without_awslogs_is_input_not_found(s3):
     with pytest.raises(InputNotFound, match="no AWSLogs"):
         discover_day(f"s3://{BUCKET}/no-such-prefix/", DAY, s3_client=client)
     assert recorder.calls == [("no-such-prefix/AWSLogs/", None, 1)]
-    with pytest.raises(InputNotFound):
-        discover_day(f"s3://{BUCKET}/ct/AWSLogs/", DAY, s3_client=client)  # the prefix must be above AWSLogs/
+
+
+def test_the_awslogs_prefix_itself_is_accepted_as_input(s3, trail):
+    client, _ = s3
+    above = discover_day(INPUT, DAY, s3_client=client)
+    assert above.files
+    assert discover_day(f"{INPUT.rstrip('/')}/AWSLogs/", DAY, s3_client=client) == above
 
 
 def test_missing_bucket_is_input_not_found(s3):
