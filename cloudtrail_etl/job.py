@@ -199,7 +199,7 @@ class Job:
         files = [f.uri for f in day_input.files if _same_file_key(f.uri) in wanted]
         root = _absolute(self.config.quarantine_root).rstrip("/")
         target = f"{root}/proc_ymd={proc_ymd(self.config.day)}"  # replaced on a re-run, like the day itself
-        events = place_events(read_delivery_files(self.spark, files))
+        events = place_events(read_delivery_files(self.spark, files, exact_text=True))
         rows = events.filter(F.col(T.QUARANTINE_REASON).isNotNull()).select(
             F.col(T.SOURCE_FILE).alias("source_file"),
             F.col(T.RECORD_INDEX).alias("record_index"),
@@ -207,7 +207,7 @@ class Job:
             F.col(T.RECORD_TEXT).alias("record"),
         )
         rows.write.mode("overwrite").option("compression", "gzip").json(target)
-        counts = rows.sparkSession.read.json(target).groupBy("reason").count().collect()
+        counts = rows.sparkSession.read.schema("reason string").json(target).groupBy("reason").count().collect()
         self.report.quarantine_reasons = {row["reason"]: int(row["count"]) for row in counts}
         self.report.quarantine_path = target
 

@@ -10,9 +10,17 @@ from pyspark.sql.types import ArrayType, DataType, MapType, StringType, StructFi
 
 CORRUPT_COLUMN = "_corrupt_record"
 
-# A delivery file is one JSON document {"Records": [...]}. Each record is kept as JSON text here and parsed
-# field by field later, so that unknown fields and values of an unexpected JSON type are never dropped.
+# A delivery file is one JSON document {"Records": [...]}. Each record is read as a map of its top-level fields
+# (nested objects as JSON text) and typed field by field later, so that unknown fields and values of an unexpected
+# JSON type are never dropped.
 DELIVERY_FILE_SCHEMA = StructType(
+    [
+        StructField("Records", ArrayType(MapType(StringType(), StringType()), containsNull=True), nullable=True),
+        StructField(CORRUPT_COLUMN, StringType(), nullable=True),
+    ]
+)
+# The same with each record as its JSON text (for the quarantine, which keeps the raw record).
+DELIVERY_FILE_TEXT_SCHEMA = StructType(
     [
         StructField("Records", ArrayType(StringType(), containsNull=True), nullable=True),
         StructField(CORRUPT_COLUMN, StringType(), nullable=True),

@@ -37,7 +37,7 @@ PROC_YMD = "proc_ymd"
 # ISO-8601 with an explicit zone. Without a zone an instant would depend on the session time zone: reject it.
 _ISO_INSTANT = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$"
 
-_JSON_OBJECT = MapType(StringType(), StringType())
+JSON_OBJECT = MapType(StringType(), StringType())
 _JSON_OBJECTS = ArrayType(MapType(StringType(), StringType()))
 _ENTRY = StructType([StructField("path", StringType()), StructField("value", StringType())])
 
@@ -47,11 +47,13 @@ REASON_BAD_EVENTTIME = "eventTime is not an ISO-8601 time with a zone"
 
 
 def explode_records(files: DataFrame, records_col: str = "records") -> DataFrame:
-    """One row per element of Records, keeping where it came from (file and position)."""
-    return files.select(
-        F.col(SOURCE_FILE),
-        F.posexplode(records_col).alias(RECORD_INDEX, RECORD_TEXT),
-    )
+    """One row per element of Records, keeping where it came from (file and position).
+
+    Elements are struct<_record, _o> (the reader's form: JSON text and/or top-level map) or plain JSON text."""
+    exploded = files.select(F.col(SOURCE_FILE), F.posexplode(records_col).alias(RECORD_INDEX, "_element"))
+    if isinstance(exploded.schema["_element"].dataType, StructType):
+        return exploded.select(SOURCE_FILE, RECORD_INDEX, f"_element.{RECORD_TEXT}", f"_element.{ROOT_OBJECT}")
+    return exploded.withColumnRenamed("_element", RECORD_TEXT)
 
 
 def parse_instant(text: Column) -> Column:
@@ -86,7 +88,7 @@ class _RecordParser:
         self.stages: list[list[Column]] = []
         self.checks: list[Column] = []
         self.entries: list[tuple[Column, Column]] = []
-        self.root = self._add(0, ROOT_OBJECT, F.from_json(F.col(RECORD_TEXT), _JSON_OBJECT))
+        self.root = self._add(0, ROOT_OBJECT, F.from_json(F.col(RECORD_TEXT), JSON_OBJECT))
         self.event = F.struct(*self._object(self.root, schema, (), 0))
 
     def _add(self, depth: int, name: str, column: Column) -> Column:
@@ -116,7 +118,7 @@ class _RecordParser:
     def _field(self, raw: Column, field: StructField, path: tuple[str, ...], depth: int) -> Column:
         data_type, dotted, name = field.dataType, ".".join(path), "__".join(("_o", *path))
         if isinstance(data_type, StructType):
-            obj = self._add(depth + 1, name, F.from_json(raw, _JSON_OBJECT))
+            obj = self._add(depth + 1, name, F.from_json(raw, JSON_OBJECT))
             self._keep(raw.isNotNull() & obj.isNull(), dotted, raw)
             value = F.struct(*self._object(obj, data_type, path, depth + 1))
         elif isinstance(data_type, ArrayType) and isinstance(data_type.elementType, StructType):
@@ -161,11 +163,14 @@ def place_in_time(records: DataFrame) -> DataFrame:
     """First, cheap pass over each record: its top-level keys, its instant, KST wall clock and quarantine reason.
 
     Enough to count, quarantine and filter the day before the costlier typing of every field (type_records).
-    Adds `_o` (the record's top-level object as map<string,string>), `_o__eventTime` (the instant),
+    Takes `_o` (the record's top-level object as map<string,string>) as given, or parses it from `_record`.
+    Adds `_o` if needed, `_o__eventTime` (the instant),
     `eventtime_kst` and `_quarantine_reason`.
     """
-    root = F.from_json(F.col(RECORD_TEXT), _JSON_OBJECT)
-    with_root = records.select("*", root.alias(ROOT_OBJECT))
+    if ROOT_OBJECT in records.columns:  # the reader parsed each record into its map already
+        with_root = records
+    else:
+        with_root = records.select("*", F.from_json(F.col(RECORD_TEXT), JSON_OBJECT).alias(ROOT_OBJECT))
     text = F.try_element_at(F.col(ROOT_OBJECT), F.lit("eventTime"))
     with_instant = with_root.select("*", parse_instant(text).alias(EVENT_TIME_INSTANT))
     instant = F.col(EVENT_TIME_INSTANT)

@@ -223,11 +223,12 @@ def test_pretty_printed_copy_of_a_delivery_counts_as_duplicates(tmp_path):
     assert os.path.isdir(day_dir)
 
 
-def test_more_broken_shapes_are_named_and_multi_member_gzip_is_read(tmp_path):
+def test_more_broken_shapes_are_named_and_multi_member_gzip_and_non_utf8_bytes_are_read(tmp_path):
     folder = tmp_path / "in" / FOLDER
     text = json.dumps({"Records": good_records("cut", 3)}).encode()
     write_delivery(folder / "cut-json.json.gz", [], raw=gzip.compress(text[:-40]))
-    write_delivery(folder / "not-utf8.json.gz", [], raw=gzip.compress(b'{"Records":[{"eventName":"\xff\xfe"}]}'))
+    not_utf8 = json.dumps({"Records": [event("not-utf8", eventName="@")]}).encode().replace(b"@", b"\xff\xfe")
+    write_delivery(folder / "not-utf8.json.gz", [], raw=gzip.compress(not_utf8))
     write_delivery(folder / "records-null.json.gz", [], raw=gzip.compress(b'{"Records": null}'))
     write_delivery(folder / "top-array.json.gz", [], raw=gzip.compress(b'[{"eventID": "x"}]'))
     members = gzip.compress(b'{"Records":[') + gzip.compress(json.dumps(event("member")).encode() + b"]}")
@@ -236,8 +237,9 @@ def test_more_broken_shapes_are_named_and_multi_member_gzip_is_read(tmp_path):
     assert code == 0
     assert bad_by_name(report) == {
         "cut-json.json.gz": reader.REASON_NOT_JSON,
-        "not-utf8.json.gz": reader.REASON_NOT_JSON,
         "records-null.json.gz": reader.REASON_NO_RECORDS,
         "top-array.json.gz": reader.REASON_NO_RECORDS,
     }
-    assert report["events_read"] == 1 and [r["eventid"] for r in read_table_dir(day_dir)] == ["member"]
+    rows = {r["eventid"]: r for r in read_table_dir(day_dir)}
+    assert report["events_read"] == 2 and sorted(rows) == ["member", "not-utf8"]
+    assert rows["not-utf8"]["eventname"] == "\ufffd\ufffd"  # the event is kept; the bytes that are not UTF-8 are not

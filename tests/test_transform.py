@@ -63,6 +63,19 @@ def test_explode_records_keeps_file_and_position(spark):
     assert_df_equality(T.explode_records(files), expected, ignore_nullable=True)
 
 
+def test_explode_records_of_the_readers_form_keeps_text_and_map(spark):
+    element = f"struct<{T.RECORD_TEXT}: string, {T.ROOT_OBJECT}: map<string,string>>"
+    files = spark.createDataFrame(
+        [("a.json.gz", [(None, {"eventID": "1"}), ("42", None)]), ("b.json.gz", None)],
+        f"{T.SOURCE_FILE} string, records array<{element}>",
+    )
+    expected = spark.createDataFrame(
+        [("a.json.gz", 0, None, {"eventID": "1"}), ("a.json.gz", 1, "42", None)],
+        f"{T.SOURCE_FILE} string, {T.RECORD_INDEX} int, {T.RECORD_TEXT} string, {T.ROOT_OBJECT} map<string,string>",
+    )
+    assert_df_equality(T.explode_records(files), expected, ignore_nullable=True)
+
+
 def test_parse_types_nested_fields_and_keeps_payloads_as_json_text(spark):
     (row,) = parse(
         spark,
