@@ -63,6 +63,10 @@ class Outcome:
         return statistics.median(m.seconds for m in self.runs)
 
     @property
+    def cpu_seconds(self) -> float:
+        return statistics.median(m.cpu_seconds for m in self.runs)
+
+    @property
     def peak_rss(self) -> int:
         return max(m.peak_rss for m in self.runs)
 
@@ -122,6 +126,7 @@ def run_scale(corpus: Corpus, runs: int) -> list[Outcome]:
             state = "ok" if measured.returncode == 0 else f"FAILED (exit {measured.returncode}, see {measured.log})"
             print(
                 f"  {corpus.scale}x run {i + 1}/{runs} {name:8s} {measured.seconds:7.1f} s "
+                f"{measured.cpu_seconds:7.1f} CPU s "
                 f"{measured.peak_rss / MB:7.0f} MB  {state}",
                 flush=True,
             )
@@ -138,9 +143,9 @@ def converter_table(corpus: Corpus, outcomes: list[Outcome]) -> str:
     """One Markdown table: each converter's figures and their ratio to our job's."""
     ours = outcomes[0]
     lines = [
-        "| converter | wall s | x ours | events/s | peak MB | x ours | output MB | x ours | files | row groups "
-        "| rows | distinct eventIDs |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| converter | wall s | x ours | CPU s | x ours | events/s | peak MB | x ours | output MB | x ours | files "
+        "| row groups | rows | distinct eventIDs |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for o in outcomes:
         if not o.runs:
@@ -148,6 +153,7 @@ def converter_table(corpus: Corpus, outcomes: list[Outcome]) -> str:
         failed = "" if o.ok else " (FAILED)"
         lines.append(
             f"| {o.name}{failed} | {o.seconds:.1f} | {_ratio(o.seconds, ours.seconds)} "
+            f"| {o.cpu_seconds:.1f} | {_ratio(o.cpu_seconds, ours.cpu_seconds)} "
             f"| {o.events_in_day / o.seconds:,.0f} | {o.peak_rss / MB:,.0f} | {_ratio(o.peak_rss, ours.peak_rss)} "
             f"| {o.output_bytes / MB:.1f} | {_ratio(o.output_bytes, ours.output_bytes)} | {o.output_files} "
             f"| {o.row_groups} | {o.rows:,} | {o.distinct_ids:,} |"
@@ -345,6 +351,9 @@ def write_results(
         parts += [
             f"## {scale}x corpus ({corpus.events_in_day:,} events in the day; wall time is the median of "
             f"{runs[scale]} run{'s' if runs[scale] > 1 else ''})",
+            "",
+            "CPU s: user + system seconds of the converter's whole process tree (median), steadier than wall time "
+            "on a VM with CPU steal.",
             "",
             converter_table(corpus, outcomes),
             "",
