@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
-from pyspark.sql.types import ArrayType, StringType, StructField, StructType
+from pyspark.sql.types import StructType
 
 from cloudtrail_etl.schema import CORRUPT_COLUMN, DELIVERY_FILE_SCHEMA, DELIVERY_FILE_TEXT_SCHEMA
 from cloudtrail_etl.transform import JSON_OBJECT, RECORD_TEXT, ROOT_OBJECT, SOURCE_FILE
@@ -16,7 +16,7 @@ REASON_NO_RECORDS = "no Records array"
 REASON_UNREADABLE = "unreadable: corrupt, truncated or empty gzip"
 REASON_ZERO_BYTES = "zero bytes"
 
-_RECORDS_AS_TEXT = StructType([StructField("Records", ArrayType(StringType()))])
+_RECORDS_AS_TEXT = StructType([DELIVERY_FILE_TEXT_SCHEMA["Records"]])
 
 
 def _with_text(texts: Column) -> Column:

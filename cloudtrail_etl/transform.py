@@ -38,7 +38,7 @@ PROC_YMD = "proc_ymd"
 _ISO_INSTANT = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$"
 
 JSON_OBJECT = MapType(StringType(), StringType())
-_JSON_OBJECTS = ArrayType(MapType(StringType(), StringType()))
+_JSON_OBJECTS = ArrayType(JSON_OBJECT)
 _ENTRY = StructType([StructField("path", StringType()), StructField("value", StringType())])
 
 REASON_NOT_OBJECT = "record is not a JSON object"
@@ -49,11 +49,9 @@ REASON_BAD_EVENTTIME = "eventTime is not an ISO-8601 time with a zone"
 def explode_records(files: DataFrame, records_col: str = "records") -> DataFrame:
     """One row per element of Records, keeping where it came from (file and position).
 
-    Elements are struct<_record, _o> (the reader's form: JSON text and/or top-level map) or plain JSON text."""
+    Elements are the reader's struct<_record, _o>: the record's JSON text (when read) and its top-level map."""
     exploded = files.select(F.col(SOURCE_FILE), F.posexplode(records_col).alias(RECORD_INDEX, "_element"))
-    if isinstance(exploded.schema["_element"].dataType, StructType):
-        return exploded.select(SOURCE_FILE, RECORD_INDEX, f"_element.{RECORD_TEXT}", f"_element.{ROOT_OBJECT}")
-    return exploded.withColumnRenamed("_element", RECORD_TEXT)
+    return exploded.select(SOURCE_FILE, RECORD_INDEX, f"_element.{RECORD_TEXT}", f"_element.{ROOT_OBJECT}")
 
 
 def parse_instant(text: Column) -> Column:

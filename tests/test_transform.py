@@ -51,22 +51,10 @@ def parse(spark, *records):
     return T.parse_records(records_df(spark, *records), RECORD).orderBy(T.RECORD_INDEX).collect()
 
 
-def test_explode_records_keeps_file_and_position(spark):
-    files = spark.createDataFrame(
-        [("a.json.gz", ['{"eventID":"1"}', '{"eventID":"2"}']), ("b.json.gz", None), ("c.json.gz", [])],
-        f"{T.SOURCE_FILE} string, records array<string>",
-    )
-    expected = spark.createDataFrame(
-        [("a.json.gz", 0, '{"eventID":"1"}'), ("a.json.gz", 1, '{"eventID":"2"}')],
-        f"{T.SOURCE_FILE} string, {T.RECORD_INDEX} int, {T.RECORD_TEXT} string",
-    )
-    assert_df_equality(T.explode_records(files), expected, ignore_nullable=True)
-
-
-def test_explode_records_of_the_readers_form_keeps_text_and_map(spark):
+def test_explode_records_keeps_file_position_text_and_map(spark):
     element = f"struct<{T.RECORD_TEXT}: string, {T.ROOT_OBJECT}: map<string,string>>"
     files = spark.createDataFrame(
-        [("a.json.gz", [(None, {"eventID": "1"}), ("42", None)]), ("b.json.gz", None)],
+        [("a.json.gz", [(None, {"eventID": "1"}), ("42", None)]), ("b.json.gz", None), ("c.json.gz", [])],
         f"{T.SOURCE_FILE} string, records array<{element}>",
     )
     expected = spark.createDataFrame(
