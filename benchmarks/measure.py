@@ -62,27 +62,20 @@ def _tree(root: int) -> list[int]:
     return found
 
 
-def tree_rss(root: int) -> int:
-    """Sum of the resident set sizes (bytes) of `root` and all its descendants now."""
+def sample_tree(root: int, ticks: dict[int, int]) -> int:
+    """Resident bytes of `root` and all its descendants now; records each one's user + system clock ticks
+    (stat fields 14 and 15) in `ticks`."""
     total = 0
     for pid in _tree(root):
         try:
             with open(f"/proc/{pid}/statm", "rb") as statm:
                 total += int(statm.read().split()[1]) * PAGE
-        except (OSError, IndexError, ValueError):
-            continue
-    return total
-
-
-def tree_cpu_ticks(root: int, seen: dict[int, int]) -> None:
-    """Record in `seen` the user + system clock ticks of `root` and each descendant now (stat fields 14 and 15)."""
-    for pid in _tree(root):
-        try:
             with open(f"/proc/{pid}/stat", "rb") as stat:
                 fields = stat.read().rpartition(b")")[2].split()
-            seen[pid] = max(seen.get(pid, 0), int(fields[11]) + int(fields[12]))
-        except (OSError, IndexError, ValueError):
+            ticks[pid] = max(ticks.get(pid, 0), int(fields[11]) + int(fields[12]))
+        except (OSError, IndexError, ValueError):  # the process ended while we looked
             continue
+    return total
 
 
 def run(command: Sequence[str], log: Path, env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Measured:
@@ -98,8 +91,7 @@ def run(command: Sequence[str], log: Path, env: Mapping[str, str] | None = None,
         def sample() -> None:
             nonlocal peak
             while not done.is_set():
-                peak = max(peak, tree_rss(process.pid))
-                tree_cpu_ticks(process.pid, ticks)
+                peak = max(peak, sample_tree(process.pid, ticks))
                 done.wait(SAMPLE_SECONDS)
 
         sampler = threading.Thread(target=sample, daemon=True)
