@@ -182,7 +182,8 @@ def row_checks(corpus: Corpus, outcomes: list[Outcome]) -> list[str]:
             checks.append(
                 f"- ours, report: events_in_day {report.get('events_in_day'):,} (truth {corpus.events_in_day:,}), "
                 f"rows_written {report.get('rows_written'):,}, duplicates_dropped {report.get('duplicates_dropped'):,}"
-                f", events_read {report.get('events_read'):,} (truth {corpus.events:,}): "
+                f", events_read {report.get('events_read'):,} of the corpus's {corpus.events:,} (the rest are in the "
+                f"{report.get('files_delivered_before_day', 0):,} files delivered before the day, not read): "
                 f"{'reconciles' if reconciles else 'does NOT reconcile'}"
             )
     return checks

@@ -42,6 +42,16 @@ def utc_folders(day: dt.date) -> list[dt.date]:
     return [day - dt.timedelta(days=1), day]
 
 
+# A file holds records from before its delivery, and its name carries that delivery time (UTC, to the minute).
+# Names are cut to the minute and services' clocks differ by seconds: an hour's margin costs ~2% more input.
+DELIVERY_MARGIN = dt.timedelta(hours=1)
+
+
+def first_delivery(day: dt.date) -> dt.datetime:
+    """Files delivered before this cannot hold an event of KST day `day`: its start, less DELIVERY_MARGIN."""
+    return utc_bounds(day)[0] - DELIVERY_MARGIN
+
+
 def utc_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """[start, end) of KST day `day` as aware UTC datetimes."""
     start = dt.datetime.combine(day, dt.time(0), tzinfo=KST).astimezone(dt.timezone.utc)

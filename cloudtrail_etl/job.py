@@ -84,6 +84,7 @@ class Job:
         report.input_folders = len(day_input.folders)
         report.input_files = len(day_input.files)
         report.input_bytes = day_input.total_bytes
+        report.files_delivered_before_day = len(day_input.skipped)
         if not day_input.files:
             if config.require_input:
                 raise NoInputFiles(f"no CloudTrail files for KST day {config.day} under {config.input}")
@@ -97,7 +98,7 @@ class Job:
         staged_day = f"{staging_run}/proc_ymd={day_code}"
 
         file_stats, event_stats, written_stats = Observation("files"), Observation("events"), Observation("written")
-        files = read_delivery_files(self.spark, day_input.folders).observe(
+        files = read_delivery_files(self.spark, day_input.folders, delivered_since=day_input.delivered_since).observe(
             file_stats,
             F.count(F.lit(1)).alias("documents"),
             # Observed metrics come back as scalars: the (rare) problem files travel as one tab/newline text.
@@ -180,10 +181,8 @@ class Job:
         expected = sum(1 for f in day_input.files if f.size > 0)
         if documents < expected:
             # Some non-empty files produced no document at all. Find which, with a read of the file names only.
-            read = {
-                _same_file_key(row[0])
-                for row in read_delivery_files(self.spark, day_input.folders).select(T.SOURCE_FILE).distinct().collect()
-            }
+            documents_of = read_delivery_files(self.spark, day_input.folders, delivered_since=day_input.delivered_since)
+            read = {_same_file_key(row[0]) for row in documents_of.select(T.SOURCE_FILE).distinct().collect()}
             bad += [
                 BadFile(f.uri, REASON_UNREADABLE)
                 for f in day_input.files

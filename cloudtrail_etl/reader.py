@@ -8,6 +8,7 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
+from cloudtrail_etl.discovery import DELIVERY_TIME_IN_NAME
 from cloudtrail_etl.schema import CORRUPT_COLUMN, DELIVERY_FILE_SCHEMA, DELIVERY_FILE_TEXT_SCHEMA
 from cloudtrail_etl.transform import JSON_OBJECT, RECORD_TEXT, ROOT_OBJECT, SOURCE_FILE
 
@@ -26,7 +27,9 @@ def _with_text(texts: Column) -> Column:
     )
 
 
-def read_delivery_files(spark: SparkSession, paths: Sequence[str], exact_text: bool = False) -> DataFrame:
+def read_delivery_files(
+    spark: SparkSession, paths: Sequence[str], exact_text: bool = False, delivered_since: str = ""
+) -> DataFrame:
     """Each file parsed as one JSON document (pretty-printed copies work too).
 
     Columns: `_source_file`, `records` (array of struct<_record: JSON text, _o: map of the record's top-level
@@ -40,6 +43,8 @@ def read_delivery_files(spark: SparkSession, paths: Sequence[str], exact_text: b
     files that need it).
     Files that cannot be decompressed are skipped by Spark (ignoreCorruptFiles) and found by the job by
     comparing what was read with what was listed.
+    `delivered_since` (discovery's rule, see DayInput): files named with an earlier delivery time are not opened.
+    Spark prunes them from its file listing by the filter on `_metadata.file_name`, before any task runs.
     """
     schema = DELIVERY_FILE_TEXT_SCHEMA if exact_text else DELIVERY_FILE_SCHEMA
     files = (
@@ -51,6 +56,9 @@ def read_delivery_files(spark: SparkSession, paths: Sequence[str], exact_text: b
         .option("pathGlobFilter", "*.json.gz")
         .json(list(paths))
     )
+    if delivered_since:
+        delivered = F.regexp_extract(F.col("_metadata.file_name"), DELIVERY_TIME_IN_NAME, 1)
+        files = files.filter((delivered == "") | (delivered >= F.lit(delivered_since)))
     if exact_text:
         as_read = _with_text(F.col("Records"))
     else:

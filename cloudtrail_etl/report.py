@@ -22,6 +22,7 @@ class RunReport:
     input_folders: int = 0
     input_files: int = 0
     input_bytes: int = 0
+    files_delivered_before_day: int = 0  # listed in folder D-1 but delivered before the day began: not read
     bad_files: list[BadFile] = dataclasses.field(default_factory=list)
     events_read: int = 0
     events_in_day: int = 0

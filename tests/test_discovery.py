@@ -4,6 +4,8 @@ import pytest
 
 from cloudtrail_etl.discovery import discover_day
 from cloudtrail_etl.errors import InputNotFound
+from cloudtrail_etl.reader import read_delivery_files
+from cloudtrail_etl.transform import SOURCE_FILE
 from tests.conftest import write_delivery
 
 DAY = dt.date(2026, 1, 2)
@@ -62,3 +64,54 @@ def test_day_without_files_is_empty_not_an_error(trail):
 def test_the_awslogs_folder_itself_is_accepted_as_input(trail):
     assert names(discover_day(str(trail / "AWSLogs"), DAY)) == names(discover_day(str(trail), DAY))
     assert names(discover_day(f"{trail}/AWSLogs/", DAY, regions=["us-east-1"])) == ["a.json.gz", "b.json.gz"]
+
+
+PREV = "AWSLogs/111122223333/CloudTrail/us-east-1/2026/01/01"
+CURRENT = "AWSLogs/111122223333/CloudTrail/us-east-1/2026/01/02"
+
+
+def _named(stamp: str) -> str:
+    return f"111122223333_CloudTrail_us-east-1_{stamp}Z_Ab12Cd34Ef56Gh78.json.gz"
+
+
+@pytest.fixture
+def deliveries(tmp_path):
+    """Folder D-1 with files delivered before and after the KST day began (2026-01-01 15:00Z), and folder D."""
+    for rel in (
+        f"{PREV}/{_named('20260101T0005')}",  # the KST day 2026-01-01: skipped
+        f"{PREV}/{_named('20260101T1359')}",  # more than the margin (1 h) before the day: skipped
+        f"{PREV}/{_named('20260101T1400')}",  # within the margin: read
+        f"{PREV}/{_named('20260101T2355')}",
+        f"{PREV}/copied-by-hand.json.gz",  # no delivery time in the name: always read
+        f"{CURRENT}/{_named('20260102T0000')}",
+        f"{CURRENT}/{_named('20260102T2355')}",  # after the day: read, it may hold late events
+    ):
+        _deliver(tmp_path, rel)
+    return tmp_path
+
+
+def test_files_delivered_before_the_day_began_are_not_read(deliveries):
+    found = discover_day(str(deliveries), DAY)
+    assert found.delivered_since == "20260101T1400"
+    assert sorted(f.uri.rsplit("/", 1)[-1] for f in found.skipped) == [_named("20260101T0005"), _named("20260101T1359")]
+    assert names(found) == sorted(
+        [
+            _named("20260101T1400"),
+            _named("20260101T2355"),
+            "copied-by-hand.json.gz",
+            _named("20260102T0000"),
+            _named("20260102T2355"),
+        ]
+    )
+    # The next day skips the files of folder 2026/01/02 delivered before 2026-01-02 14:00Z.
+    later = discover_day(str(deliveries), dt.date(2026, 1, 3))
+    assert [f.uri.rsplit("/", 1)[-1] for f in later.skipped] == [_named("20260102T0000")]
+
+
+def test_spark_never_opens_the_skipped_files(spark, deliveries):
+    found = discover_day(str(deliveries), DAY)
+    files = read_delivery_files(spark, found.folders, delivered_since=found.delivered_since)
+    read = sorted(row[SOURCE_FILE].rsplit("/", 1)[-1] for row in files.collect())
+    assert read == names(found)
+    scan = files._jdf.queryExecution().executedPlan().collectLeaves().head()
+    assert scan.metrics().apply("numFiles").value() == len(found.files) == 5  # pruned from the listing, not filtered

@@ -119,6 +119,11 @@ def expected_files(keys, accounts=(*ACCOUNTS, LONE_ACCOUNT), regions=REGIONS) ->
     return found
 
 
+def listed_files(found):
+    """Every log file discovery listed: the files to read and those delivered before the day began."""
+    return found.files + found.skipped
+
+
 def folder_of(uri: str) -> str:
     return uri.rsplit("/", 1)[0]
 
@@ -130,11 +135,13 @@ def test_finds_exactly_the_two_utc_folders_of_every_account_and_region(s3, trail
 
     expected = expected_files(keys)
     assert len(expected) == 3 * 3 * 2 * 2 + 2  # org: accounts x regions x folders x files; lone: 2 folders x 1
-    assert {f.uri: f.size for f in found.files} == expected
-    assert len(found.files) == len(expected)  # no file twice
+    assert {f.uri: f.size for f in listed_files(found)} == expected
+    assert len(listed_files(found)) == len(expected)  # no file twice
+    # Every file of folder 2026/01/02 here was delivered before 14:00Z (T0005Z, T0105Z): listed, not read.
+    assert {f.uri for f in found.skipped} == {uri for uri in expected if "/2026/01/02/" in uri}
     assert sorted(found.folders) == sorted({folder_of(uri) for uri in expected})
     assert len(found.folders) == 3 * 3 * 2 + 2
-    assert found.total_bytes == sum(expected.values())
+    assert found.total_bytes == sum(size for uri, size in expected.items() if "/2026/01/03/" in uri)  # read only
 
     # What it listed: one existence probe, then level by level, and only the two day folders file by file.
     day_folders = {folder_of(uri)[len(f"s3://{BUCKET}/") :] + "/" for uri in expected}
@@ -170,7 +177,7 @@ def test_account_filter_lists_only_that_accounts_regions(s3, trail):
     _, keys = trail
     found = discover_day(INPUT, DAY, accounts=[ACCOUNTS[1]], s3_client=client)
     expected = expected_files(keys, accounts=(ACCOUNTS[1],))
-    assert {f.uri: f.size for f in found.files} == expected and len(expected) == 3 * 2 * 2
+    assert {f.uri: f.size for f in listed_files(found)} == expected and len(expected) == 3 * 2 * 2
     listed = [prefix for prefix, _, _ in recorder.calls]
     assert not any(LONE_ACCOUNT in p or ACCOUNTS[0] in p or ACCOUNTS[2] in p for p in listed)
     assert len(recorder.calls) == 3 + 1 + 3 * 2  # probe, AWSLogs/, org; its CloudTrail/; 3 regions x 2 days
@@ -182,14 +189,16 @@ def test_region_filter_lists_day_folders_of_that_region_only(s3, trail):
     _, keys = trail
     found = discover_day(INPUT, DAY, regions=["eu-west-1", "us-east-1"], s3_client=client)
     expected = expected_files(keys, regions=("eu-west-1", "us-east-1"))
-    assert {f.uri: f.size for f in found.files} == expected and len(expected) == 3 * 2 * 2 * 2 + 2
+    assert {f.uri: f.size for f in listed_files(found)} == expected and len(expected) == 3 * 2 * 2 * 2 + 2
     day_listings = [p for p, _, _ in recorder.calls if re.search(r"/\d{4}/\d{2}/\d{2}/$", p)]
     assert len(day_listings) == 3 * 2 * 2 + 2
     assert not any("ap-northeast-2" in p for p in day_listings)
     _assert_only_needed_prefixes(recorder.calls)
 
     both = discover_day(INPUT, DAY, accounts=[LONE_ACCOUNT], regions=["us-east-1"], s3_client=client)
-    assert {f.uri for f in both.files} == set(expected_files(keys, accounts=(LONE_ACCOUNT,), regions=("us-east-1",)))
+    assert {f.uri for f in listed_files(both)} == set(
+        expected_files(keys, accounts=(LONE_ACCOUNT,), regions=("us-east-1",))
+    )
 
 
 def test_a_day_without_folders_is_empty(s3):

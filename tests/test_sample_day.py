@@ -26,13 +26,21 @@ def trail(tmp_path_factory):
     return root
 
 
-def folder_records(root: Path, day: dt.date):
-    """(record, folder day) for every record in the UTC folders D-1 and D, read with gzip + json."""
+def folder_records(root: Path, day: dt.date, delivered_since: dt.datetime | None = None):
+    """(record, folder day) for every record in the UTC folders D-1 and D, read with gzip + json; only of the files
+    delivered (by their name) at or after `delivered_since` when given."""
     found = []
     for folder_day in (day - dt.timedelta(days=1), day):
         files = root.glob(f"AWSLogs/*/CloudTrail/*/{folder_day:%Y/%m/%d}/*.json.gz")
+        if delivered_since:
+            files = [f for f in files if delivery_time(f) >= delivered_since]
         found += [(record, folder_day) for record in read_records(files)]
     return found
+
+
+def delivery_time(path: Path) -> dt.datetime:
+    stamp = path.name.split("_")[3]  # ACCOUNT_CloudTrail_REGION_YYYYMMDDTHHMMZ_RANDOM.json.gz
+    return dt.datetime.strptime(stamp, "%Y%m%dT%H%MZ").replace(tzinfo=dt.timezone.utc)
 
 
 def kst_day(record) -> dt.date:
@@ -45,16 +53,28 @@ def test_rows_of_each_kst_day_match_the_files(trail, tmp_path, day):
     records = folder_records(trail, day)
     in_day = [r for r, _ in records if kst_day(r) == day]
     expected_ids = {r["eventID"] for r in in_day}
+    # Files of folder D-1 delivered more than an hour before the day began (15:00Z) are not read.
+    day_start = dt.datetime.combine(day, dt.time(0), tzinfo=KST).astimezone(dt.timezone.utc)
+    read = folder_records(trail, day, delivered_since=day_start - dt.timedelta(hours=1))
+    assert len(read) < len(records)
 
     code, report = run_cli_captured("--input", str(trail), "--output", str(tmp_path), "--date", day.isoformat())
     assert code == 0
     rows = read_table_dir(tmp_path / f"proc_ymd={day:%Y%m%d}")
     assert len(rows) == len(expected_ids) == report["rows_written"]
     assert {r["eventid"] for r in rows} == expected_ids
-    assert report["events_read"] == len(records)
+    assert report["events_read"] == len(read)
     assert report["events_in_day"] == len(in_day)
     assert report["duplicates_dropped"] == len(in_day) - len(expected_ids) > 0
-    assert report["events_outside_day"] == len(records) - len(in_day)
+    assert report["events_outside_day"] == len(read) - len(in_day)
+    listed = {
+        p
+        for d in (day - dt.timedelta(days=1), day)
+        for p in trail.glob(f"AWSLogs/*/CloudTrail/*/{d:%Y/%m/%d}/*.json.gz")
+    }
+    skipped = [p for p in listed if delivery_time(p) < day_start - dt.timedelta(hours=1)]
+    assert report["files_delivered_before_day"] == len(skipped) > 0
+    assert report["input_files"] == len(listed) - len(skipped)
     assert report["bad_files"] == [] and report["events_quarantined"] == 0 and report["unmapped_fields"] == {}
     assert all(r["eventtime_kst"].date() == day for r in rows)
     assert 1 <= report["output_files"] <= 4
