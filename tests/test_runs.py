@@ -131,3 +131,12 @@ def test_a_crash_in_the_middle_of_a_write_leaves_the_previous_day_intact(tmp_pat
     code, report = run_cli_captured(*args)  # the next run completes the day
     assert code == 0 and report["rows_written"] == 1 + 40 * 2500
     assert json.dumps(report)  # the report is JSON
+
+
+def test_the_local_jvm_gets_the_jit_options(spark):
+    from cloudtrail_etl.session import LOCAL_JAVA_OPTIONS
+
+    runtime = spark._jvm.java.lang.management.ManagementFactory.getRuntimeMXBean()
+    arguments = set(runtime.getInputArguments())
+    assert set(LOCAL_JAVA_OPTIONS.split()) <= arguments
+    assert "-XX:Tier4InvocationThreshold=50000" in arguments
