@@ -25,7 +25,7 @@ def _summary(report) -> str:
     mb = 1024 * 1024
     return (
         f"read {report.input_files} files ({report.input_bytes / mb:.1f} MiB), {report.events_read} events "
-        f"(skipped {report.files_delivered_before_day} delivered before the day began); "
+        f"(skipped {report.files_delivered_before_day} delivered over an hour before the day began); "
         f"wrote {report.rows_written} rows of {report.target_date} (KST) to {report.output_path} "
         f"in {report.output_files} files ({report.output_bytes / mb:.1f} MiB); "
         f"dropped {report.duplicates_dropped} duplicates, {report.events_outside_day} outside the day; "

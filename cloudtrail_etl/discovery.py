@@ -26,8 +26,8 @@ _ACCOUNT = re.compile(r"^\d{12}$")
 _ORG = re.compile(r"^o-[a-z0-9]{10,32}$")
 _REGION = re.compile(r"^[a-z]{2,4}(-[a-z0-9]+)+-\d+$")
 # ACCOUNT_CloudTrail_REGION_YYYYMMDDTHHMMZ_RANDOM.json.gz: group 1 is the delivery time, comparable as text.
-# Java and Python read this pattern alike: the reader applies it in Spark (reader.py) to the same file names.
-DELIVERY_TIME_IN_NAME = r"_CloudTrail_[a-z0-9-]+_(\d{8}T\d{4})Z_[A-Za-z0-9]+\.json\.gz$"
+# ASCII classes only, so that Java and Python read it alike: the reader applies it in Spark (reader.py) too.
+DELIVERY_TIME_IN_NAME = r"_CloudTrail_[a-z0-9-]+_([0-9]{8}T[0-9]{4})Z_[A-Za-z0-9]+\.json\.gz$"
 DELIVERY_TIME_FORMAT = "%Y%m%dT%H%M"
 
 

@@ -87,7 +87,8 @@ class Job:
         report.files_delivered_before_day = len(day_input.skipped)
         if not day_input.files:
             if config.require_input:
-                raise NoInputFiles(f"no CloudTrail files for KST day {config.day} under {config.input}")
+                early = f" ({len(day_input.skipped)} delivered before the day began)" if day_input.skipped else ""
+                raise NoInputFiles(f"no CloudTrail files for KST day {config.day} under {config.input}{early}")
             return
         self._convert(day_input)
 

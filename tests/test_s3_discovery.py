@@ -29,7 +29,7 @@ WANTED_FOLDERS = ("2026/01/02", "2026/01/03")
 
 
 def _log_name(account: str, region: str, day: dt.date, n: int) -> str:
-    return f"{account}_CloudTrail_{region}_{day:%Y%m%d}T{n:02d}05Z_abc{n}.json.gz"
+    return f"{account}_CloudTrail_{region}_{day:%Y%m%d}T{n * 15:02d}05Z_abc{n}.json.gz"  # 00:05Z, 15:05Z
 
 
 def _trail_keys() -> dict[str, bytes]:
@@ -137,11 +137,13 @@ def test_finds_exactly_the_two_utc_folders_of_every_account_and_region(s3, trail
     assert len(expected) == 3 * 3 * 2 * 2 + 2  # org: accounts x regions x folders x files; lone: 2 folders x 1
     assert {f.uri: f.size for f in listed_files(found)} == expected
     assert len(listed_files(found)) == len(expected)  # no file twice
-    # Every file of folder 2026/01/02 here was delivered before 14:00Z (T0005Z, T0105Z): listed, not read.
-    assert {f.uri for f in found.skipped} == {uri for uri in expected if "/2026/01/02/" in uri}
+    # Folder 2026/01/02 (D-1): the files delivered at 00:05Z are listed but not read; those of 15:05Z are read.
+    assert {f.uri for f in found.skipped} == {uri for uri in expected if "/2026/01/02/" in uri and "T0005Z" in uri}
+    assert any("/2026/01/02/" in f.uri and "T1505Z" in f.uri for f in found.files)
     assert sorted(found.folders) == sorted({folder_of(uri) for uri in expected})
     assert len(found.folders) == 3 * 3 * 2 + 2
-    assert found.total_bytes == sum(size for uri, size in expected.items() if "/2026/01/03/" in uri)  # read only
+    skipped = {uri for uri in expected if "/2026/01/02/" in uri and "T0005Z" in uri}
+    assert found.total_bytes == sum(size for uri, size in expected.items() if uri not in skipped)  # read only
 
     # What it listed: one existence probe, then level by level, and only the two day folders file by file.
     day_folders = {folder_of(uri)[len(f"s3://{BUCKET}/") :] + "/" for uri in expected}

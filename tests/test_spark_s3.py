@@ -100,6 +100,9 @@ def leftovers_in_staging(s3) -> list[str]:
     return [k for k in keys(s3, STAGING_PREFIX) if not k.endswith("/")]
 
 
+EARLY_NAME = "218007301253_CloudTrail_us-east-1_20230709T0205Z_EarlyCopy0000001.json.gz"
+
+
 def parquet_keys(s3) -> list[str]:
     return [k for k in keys(s3, DAY_PREFIX) if k.endswith(".parquet")]
 
@@ -121,13 +124,17 @@ def report_object(s3) -> dict:
 
 @pytest.fixture(scope="module")
 def trail(moto_endpoint, realdata):  # noqa: F811
-    """A bucket holding the 55 real delivery files of UTC 2023-07-10 under logs/."""
+    """A bucket holding the 55 real delivery files of UTC 2023-07-10 under logs/, and an early copy in 2023/07/09."""
     reset_moto(moto_endpoint)
     s3 = client("s3", moto_endpoint)
     s3.create_bucket(Bucket=BUCKET)
     files = sorted((realdata / ACCOUNT_FOLDER).glob("*.json.gz"))
     for path in files:
         s3.upload_file(str(path), BUCKET, f"logs/{ACCOUNT_FOLDER}/{path.name}")
+    # A copy in folder D-1 named as delivered at 02:05Z, before the KST day began: never read (were it read, its
+    # events would show up in events_read).
+    early = ACCOUNT_FOLDER.replace("/2023/07/10", "/2023/07/09")
+    s3.upload_file(str(files[0]), BUCKET, f"logs/{early}/{EARLY_NAME}")
     return s3, files
 
 
@@ -147,6 +154,7 @@ def test_spark_reads_and_publishes_the_day_through_s3_uris(s3_jars, trail, moto_
     assert report == stdout_report
     assert report["status"] == "succeeded"
     assert report["input_files"] == 55 and report["bad_files"] == []
+    assert report["files_delivered_before_day"] == 1
     assert report["events_read"] == report["rows_written"] == 2900
     assert report["output_path"] == f"{OUTPUT}/proc_ymd=20230710"
     first_keys = parquet_keys(s3)
