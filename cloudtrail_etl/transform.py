@@ -80,17 +80,18 @@ class _RecordParser:
     `unmapped` is built only for rows where a cheap check says there is something to keep.
     """
 
-    def __init__(self, schema: StructType, existing: tuple[str, ...] = ()):
-        self.existing = existing  # map columns computed earlier (place_in_time), reused as they are
-        self.internal: set[str] = set(existing)
+    # Columns place_in_time computed already (the record's map, the eventTime instant): reused as they are.
+    EXISTING = (ROOT_OBJECT, EVENT_TIME_INSTANT)
+
+    def __init__(self, schema: StructType):
+        self.internal: set[str] = set(self.EXISTING)
         self.stages: list[list[Column]] = []
         self.checks: list[Column] = []
         self.entries: list[tuple[Column, Column]] = []
-        self.root = self._add(0, ROOT_OBJECT, F.from_json(F.col(RECORD_TEXT), JSON_OBJECT))
-        self.event = F.struct(*self._object(self.root, schema, (), 0))
+        self.event = F.struct(*self._object(F.col(ROOT_OBJECT), schema, (), 0))
 
     def _add(self, depth: int, name: str, column: Column) -> Column:
-        if name in self.existing:
+        if name in self.EXISTING:
             return F.col(f"`{name}`")
         self.internal.add(name)
         while len(self.stages) <= depth:
@@ -161,16 +162,11 @@ def place_in_time(records: DataFrame) -> DataFrame:
     """First, cheap pass over each record: its top-level keys, its instant, KST wall clock and quarantine reason.
 
     Enough to count, quarantine and filter the day before the costlier typing of every field (type_records).
-    Takes `_o` (the record's top-level object as map<string,string>) as given, or parses it from `_record`.
-    Adds `_o` if needed, `_o__eventTime` (the instant),
-    `eventtime_kst` and `_quarantine_reason`.
+    Takes `_o` (the record's top-level object as map<string,string>, null when the record is not an object, as the
+    reader gives it) and adds `_o__eventTime` (the instant), `eventtime_kst` and `_quarantine_reason`.
     """
-    if ROOT_OBJECT in records.columns:  # the reader parsed each record into its map already
-        with_root = records
-    else:
-        with_root = records.select("*", F.from_json(F.col(RECORD_TEXT), JSON_OBJECT).alias(ROOT_OBJECT))
     text = F.try_element_at(F.col(ROOT_OBJECT), F.lit("eventTime"))
-    with_instant = with_root.select("*", parse_instant(text).alias(EVENT_TIME_INSTANT))
+    with_instant = records.select("*", parse_instant(text).alias(EVENT_TIME_INSTANT))
     instant = F.col(EVENT_TIME_INSTANT)
     reason = (
         F.when(F.col(ROOT_OBJECT).isNull(), F.lit(REASON_NOT_OBJECT))
@@ -184,7 +180,7 @@ def place_in_time(records: DataFrame) -> DataFrame:
 def type_records(placed: DataFrame, schema: StructType) -> DataFrame:
     """Type every field of `schema`, losing nothing: adds `_event` (the typed record) and `unmapped` (JSON text:
     fields the schema does not know and values whose JSON type does not fit it, by path; null when none)."""
-    parser = _RecordParser(schema, existing=(ROOT_OBJECT, EVENT_TIME_INSTANT))
+    parser = _RecordParser(schema)
     staged = placed.drop(RECORD_TEXT)  # parsed into _o already; carrying the text through the stages costs time
     for stage in parser.stages:
         staged = staged.select("*", *stage)
@@ -193,8 +189,10 @@ def type_records(placed: DataFrame, schema: StructType) -> DataFrame:
 
 
 def parse_records(records: DataFrame, schema: StructType) -> DataFrame:
-    """place_in_time, then type_records: every record parsed into `schema`, losing nothing."""
-    return type_records(place_in_time(records), schema)
+    """Records given as JSON text (`_record`), each parsed into its map as the reader does, then place_in_time and
+    type_records: every record parsed into `schema`, losing nothing."""
+    with_root = records.select("*", F.from_json(F.col(RECORD_TEXT), JSON_OBJECT).alias(ROOT_OBJECT))
+    return type_records(place_in_time(with_root), schema)
 
 
 def add_proc_ymd(df: DataFrame, kst_col: str = EVENTTIME_KST) -> DataFrame:
