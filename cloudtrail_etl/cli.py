@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+import traceback
 from collections.abc import Sequence
 
-from cloudtrail_etl.errors import JobError, UsageError
+from cloudtrail_etl.errors import JobError, UsageError, describe
 
 USAGE = """usage: cloudtrail-etl {run,sample,ddl} [options]
 
@@ -23,6 +24,12 @@ def _fail(message: str, code: int) -> int:
 
 def _summary(report) -> str:
     mb = 1024 * 1024
+    if not report.input_files:
+        early = f" ({report.files_delivered_before_day} delivered before the day began)"
+        return (
+            f"no delivery files for KST day {report.target_date} under {report.input}"
+            f"{early if report.files_delivered_before_day else ''}: nothing was written, the table was left as it was"
+        )
     return (
         f"read {report.input_files} files ({report.input_bytes / mb:.1f} MiB), {report.events_read} events "
         f"(skipped {report.files_delivered_before_day} delivered over an hour before the day began); "
@@ -59,8 +66,10 @@ def run_command(argv: Sequence[str], prog: str = "cloudtrail-etl run") -> int:
         job.run()
     except JobError as exc:
         code = _fail(str(exc), exc.exit_code)
-    except Exception as exc:  # an unexpected fault: still one line, and the report says what happened
-        code = _fail(f"{type(exc).__name__}: {job.report.error}", 1)
+    except Exception as exc:  # an unexpected fault: one line naming the root cause; the report has the chain
+        if config.traceback:
+            traceback.print_exc()
+        code = _fail(job.report.error or describe(exc), 1)
     report = job.report
     if code == 0:
         print(_summary(report))

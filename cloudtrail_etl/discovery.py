@@ -22,9 +22,9 @@ from cloudtrail_etl.days import first_delivery, utc_folders
 from cloudtrail_etl.errors import InputNotFound
 
 LOG_SUFFIX = ".json.gz"
-_ACCOUNT = re.compile(r"^\d{12}$")
+ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
 _ORG = re.compile(r"^o-[a-z0-9]{10,32}$")
-_REGION = re.compile(r"^[a-z]{2,4}(-[a-z0-9]+)+-\d+$")
+REGION_NAME = re.compile(r"^[a-z]{2,4}(-[a-z0-9]+)+-[0-9]+$")
 # ACCOUNT_CloudTrail_REGION_YYYYMMDDTHHMMZ_RANDOM.json.gz: group 1 is the delivery time, comparable as text.
 # ASCII classes only, so that Java and Python read it alike: the reader applies it in Spark (reader.py) too.
 DELIVERY_TIME_IN_NAME = r"_CloudTrail_[a-z0-9-]+_([0-9]{8}T[0-9]{4})Z_[A-Za-z0-9]+\.json\.gz$"
@@ -149,19 +149,36 @@ def _lister(input_uri: str, s3_client=None):
     return _S3Lister(input_uri, s3_client) if is_s3(input_uri) else _LocalLister(input_uri)
 
 
-def _account_roots(lister, accounts: Sequence[str]) -> Iterable[str]:
-    """AWSLogs/ACCOUNT and AWSLogs/o-ORG/ACCOUNT folders, restricted to `accounts` when given."""
+def _account_roots(lister) -> list[str]:
+    """Every AWSLogs/ACCOUNT and AWSLogs/o-ORG/ACCOUNT folder under the input."""
+    roots = []
     for name in lister.subfolders("AWSLogs"):
-        if _ACCOUNT.match(name):
-            candidates = [f"AWSLogs/{name}"]
+        if ACCOUNT_ID.match(name):
+            roots.append(f"AWSLogs/{name}")
         elif _ORG.match(name):
-            candidates = [f"AWSLogs/{name}/{acct}" for acct in lister.subfolders(f"AWSLogs/{name}")]
-        else:
-            continue
-        for rel in candidates:
-            account = rel.rsplit("/", 1)[-1]
-            if _ACCOUNT.match(account) and (not accounts or account in accounts):
-                yield rel
+            members = lister.subfolders(f"AWSLogs/{name}")
+            roots.extend(f"AWSLogs/{name}/{account}" for account in members if ACCOUNT_ID.match(account))
+    return roots
+
+
+def _named(kind: str, names: Iterable[str], limit: int = 10) -> str:
+    names = sorted(set(names))
+    if not names:
+        return f"no {kind}"
+    more = f" and {len(names) - limit} more" if len(names) > limit else ""
+    return f"{kind} {', '.join(names[:limit])}{more}"
+
+
+def _selected(found: Sequence[str], wanted: Sequence[str], kind: str, input_uri: str) -> list[str]:
+    """`found` restricted to `wanted`; a filter that matches nothing is an error naming what the input holds."""
+    if not wanted:
+        return list(found)
+    names = {rel.rsplit("/", 1)[-1] for rel in found}
+    if not names & set(wanted):
+        raise InputNotFound(
+            f"--{kind}s {','.join(wanted)} matches nothing under {input_uri}, which holds {_named(kind + 's', names)}"
+        )
+    return [rel for rel in found if rel.rsplit("/", 1)[-1] in wanted]
 
 
 def discover_day(
@@ -184,16 +201,20 @@ def discover_day(
     folders: list[str] = []
     files: list[InputFile] = []
     since = first_delivery(day).strftime(DELIVERY_TIME_FORMAT)
-    for account_rel in _account_roots(lister, accounts):
-        for region in lister.subfolders(f"{account_rel}/CloudTrail"):
-            if not _REGION.match(region) or (regions and region not in regions):
-                continue
-            for folder_day in utc_folders(day):
-                rel = f"{account_rel}/CloudTrail/{region}/{folder_day:%Y/%m/%d}"
-                found = lister.files(rel)
-                if found:
-                    folders.append(lister.uri(rel))
-                    files.extend(found)
+    account_roots = _selected(_account_roots(lister), accounts, "account", input_uri)
+    region_roots = [
+        f"{account_rel}/CloudTrail/{region}"
+        for account_rel in account_roots
+        for region in lister.subfolders(f"{account_rel}/CloudTrail")
+        if REGION_NAME.match(region)
+    ]
+    for region_rel in _selected(region_roots, regions, "region", input_uri):
+        for folder_day in utc_folders(day):
+            rel = f"{region_rel}/{folder_day:%Y/%m/%d}"
+            found = lister.files(rel)
+            if found:
+                folders.append(lister.uri(rel))
+                files.extend(found)
     kept: list[InputFile] = []
     skipped: list[InputFile] = []
     for f in files:

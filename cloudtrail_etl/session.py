@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 
 from pyspark.sql import SparkSession
 
@@ -35,6 +36,52 @@ LOCAL_JAVA_OPTIONS = (
 )
 
 
+# Local runs show the job's own lines only: Spark's logging below this level is hidden (start-up warnings about the
+# hostname or native libraries, plan-string truncation, ...). Set the variable to WARN or INFO to see it again, or
+# to "" for Spark's own logging configuration. spark-submit, EMR and Glue keep the operator's configuration.
+SPARK_LOG_LEVEL_ENV = "CLOUDTRAIL_ETL_SPARK_LOG_LEVEL"
+DEFAULT_LOCAL_SPARK_LOG_LEVEL = "ERROR"
+# The root level stays at WARN: Spark treats a PySpark driver as a shell and otherwise announces that it changes the
+# level to WARN. The console's threshold filter applies the level asked for.
+_LOG4J2_PROPERTIES = """\
+rootLogger.level = {root_level}
+rootLogger.appenderRef.console.ref = console
+appender.console.type = Console
+appender.console.name = console
+appender.console.target = SYSTEM_ERR
+appender.console.filter.threshold.type = ThresholdFilter
+appender.console.filter.threshold.level = {level}
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = %d{{yy/MM/dd HH:mm:ss}} %p %c{{1}}: %m%n%ex
+"""
+_MORE_THAN_WARN = ("INFO", "DEBUG", "TRACE", "ALL")
+# Spark logs each corrupt file it skips (ignoreCorruptFiles) at WARN with a stack trace. The job finds and reports
+# those files itself (bad_files), so that expected condition is logged at ERROR level or not at all, on every runtime.
+QUIET_LOGGERS = ("org.apache.spark.sql.execution.datasources.FileScanRDD",)
+
+
+def _log4j2_options() -> str:
+    """-Dlog4j2.configurationFile for the local JVM, written to a temporary file (works from a zip too)."""
+    level = os.environ.get(SPARK_LOG_LEVEL_ENV, DEFAULT_LOCAL_SPARK_LOG_LEVEL).strip().upper()
+    if not level:
+        return ""
+    handle, path = tempfile.mkstemp(prefix="cloudtrail-etl-log4j2-", suffix=".properties")
+    with os.fdopen(handle, "w") as out:
+        out.write(_LOG4J2_PROPERTIES.format(level=level, root_level=level if level in _MORE_THAN_WARN else "WARN"))
+    return f"-Dlog4j2.configurationFile=file:{path}"
+
+
+def quiet_handled_conditions(spark: SparkSession) -> None:
+    """Raise QUIET_LOGGERS to ERROR in the driver's JVM (all of local mode; a cluster's executors log on their own)."""
+    jvm = spark.sparkContext._jvm
+    try:
+        level = jvm.org.apache.logging.log4j.Level.ERROR
+        for name in QUIET_LOGGERS:
+            jvm.org.apache.logging.log4j.core.config.Configurator.setLevel(name, level)
+    except Exception:  # a runtime without log4j2-core: its logging stays as configured
+        return
+
+
 def check_java() -> None:
     if os.environ.get("JAVA_HOME") or shutil.which("java"):
         return
@@ -51,16 +98,19 @@ def get_spark(app_name: str = "cloudtrail-etl") -> SparkSession:
         builder = (
             builder.master(os.environ.get("CLOUDTRAIL_ETL_MASTER", "local[*]"))
             .config("spark.driver.memory", os.environ.get("CLOUDTRAIL_ETL_DRIVER_MEMORY", "2g"))
-            .config(
-                "spark.driver.extraJavaOptions",
-                os.environ.get("CLOUDTRAIL_ETL_DRIVER_JAVA_OPTIONS", LOCAL_JAVA_OPTIONS),
-            )
+            .config("spark.driver.extraJavaOptions", _local_java_options())
             .config("spark.ui.showConsoleProgress", "false")
             .config("spark.ui.enabled", "false")
         )
     spark = builder.getOrCreate()
+    quiet_handled_conditions(spark)
     apply_job_conf(spark)
     return spark
+
+
+def _local_java_options() -> str:
+    options = os.environ.get("CLOUDTRAIL_ETL_DRIVER_JAVA_OPTIONS", LOCAL_JAVA_OPTIONS)
+    return f"{options} {_log4j2_options()}".strip()
 
 
 def apply_job_conf(spark: SparkSession) -> None:
