@@ -39,6 +39,7 @@ _ISO_INSTANT = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d
 
 JSON_OBJECT = MapType(StringType(), StringType())
 _JSON_OBJECTS = ArrayType(JSON_OBJECT)
+_JSON_TEXTS = ArrayType(StringType())
 _ENTRY = StructType([StructField("path", StringType()), StructField("value", StringType())])
 
 REASON_NOT_OBJECT = "record is not a JSON object"
@@ -72,12 +73,61 @@ def utc_wall_clock(text: Column, instant: Column | None = None) -> Column:
     return F.when(valid, local - offset)
 
 
+def json_string(text: Column) -> Column:
+    """`text` as a JSON string literal (quoted and escaped by Spark's JSON writer)."""
+    quoted = F.to_json(F.array(text))  # ["..."]
+    return quoted.substr(F.lit(2), F.length(quoted) - 2)
+
+
+def json_value(text: Column) -> Column:
+    """The JSON value of a field the reader handed over as text: an object or an array is its JSON text, anything
+    else a JSON string. The reader gives strings unquoted and other values as JSON text, so a number or boolean
+    comes out as a string, and a string whose text is itself a JSON object or array comes out as that value."""
+    is_object = text.startswith("{") & F.from_json(text, JSON_OBJECT).isNotNull()
+    is_array = text.startswith("[") & F.from_json(text, _JSON_TEXTS).isNotNull()
+    return F.when(text.isNull(), F.lit("null")).when(is_object | is_array, text).otherwise(json_string(text))
+
+
+def _has_unknown_keys(obj: Column, known: Column) -> Column:
+    return F.size(F.array_except(F.map_keys(obj), known)) > 0
+
+
+def match_key_case(obj: Column, names: list[str]) -> Column:
+    """The object with each key that matches one of `names` only ignoring case spelt as `names` spells it.
+
+    As Athena's JSON SerDe does: AWS's own S3 CopyObject example writes `resources[].arn`. A key spelt exactly as
+    the name wins over a variant, and of two variants the first: the others keep their spelling (so go to unmapped).
+    """
+    lowered = {name.lower() for name in names}
+    if len(lowered) != len(names):
+        raise ValueError(f"field names that differ only in case: {sorted(names)}")
+    spelling = F.create_map(*[F.lit(part) for name in names for part in (name.lower(), name)])
+    keys = F.map_keys(obj)
+
+    def respell(entry: Column) -> Column:
+        key = F.lower(entry["key"])
+        name = F.try_element_at(spelling, key)
+        first_variant = F.element_at(F.filter(keys, lambda k: F.lower(k) == key), 1)
+        renamed = name.isNotNull() & ~F.array_contains(keys, name) & (first_variant == entry["key"])
+        return F.struct(F.when(renamed, name).otherwise(entry["key"]).alias("key"), entry["value"].alias("value"))
+
+    return F.map_from_entries(F.transform(F.map_entries(obj), respell))
+
+
+def field_value(obj: Column, name: str) -> Column:
+    """obj[name], else the first key that matches `name` ignoring case (only looked for when the exact key is not)."""
+    variant = F.map_filter(obj, lambda k, _v: F.lower(k) == F.lit(name.lower()))
+    return F.coalesce(F.try_element_at(obj, F.lit(name)), F.element_at(F.map_values(variant), 1))
+
+
 class _RecordParser:
     """Builds parse_records' columns from the schema.
 
     Each JSON object is parsed once, into a map<string,string> column of its own, one projection per nesting depth
-    (Spark does not merge projections that would repeat a JSON parse). The typed fields then read from those maps.
-    `unmapped` is built only for rows where a cheap check says there is something to keep.
+    (Spark does not merge projections that would repeat a JSON parse); a second projection per depth respells keys
+    that match a field only ignoring case, for the objects that have a key the schema does not know. The typed
+    fields then read from those maps. `unmapped` is built only for rows where a cheap check says there is something
+    to keep.
     """
 
     # Columns place_in_time computed already (the record's map, the eventTime instant): reused as they are.
@@ -88,16 +138,23 @@ class _RecordParser:
         self.stages: list[list[Column]] = []
         self.checks: list[Column] = []
         self.entries: list[tuple[Column, Column]] = []
-        self.event = F.struct(*self._object(F.col(ROOT_OBJECT), schema, (), 0))
+        root = self._respelt(0, ROOT_OBJECT, F.col(ROOT_OBJECT), schema)
+        self.event = F.struct(*self._object(root, schema, (), 0))
 
-    def _add(self, depth: int, name: str, column: Column) -> Column:
+    def _add(self, stage: int, name: str, column: Column) -> Column:
         if name in self.EXISTING:
             return F.col(f"`{name}`")
         self.internal.add(name)
-        while len(self.stages) <= depth:
+        while len(self.stages) <= stage:
             self.stages.append([])
-        self.stages[depth].append(column.alias(name))
+        self.stages[stage].append(column.alias(name))
         return F.col(f"`{name}`")
+
+    def _respelt(self, depth: int, name: str, obj: Column, struct: StructType) -> Column:
+        """Stage 2*depth+1: the object of stage 2*depth with its keys' case matched to the schema (match_key_case)."""
+        known = F.array(*[F.lit(f.name) for f in struct])
+        respelt = F.when(_has_unknown_keys(obj, known), match_key_case(obj, struct.fieldNames())).otherwise(obj)
+        return self._add(2 * depth + 1, f"{name}~", respelt)
 
     def _keep(self, check: Column, path: str, value: Column) -> None:
         self.checks.append(check)
@@ -106,7 +163,7 @@ class _RecordParser:
     def _object(self, obj: Column, struct: StructType, path: tuple[str, ...], depth: int) -> list[Column]:
         known = F.array(*[F.lit(f.name) for f in struct])
         prefix = "".join(f"{p}." for p in path)
-        self.checks.append(F.size(F.array_except(F.map_keys(obj), known)) > 0)
+        self.checks.append(_has_unknown_keys(obj, known))
         unknown = F.map_entries(F.map_filter(obj, lambda k, _v: ~F.array_contains(known, k)))
         named = F.transform(
             unknown, lambda e: F.struct(F.concat(F.lit(prefix), e["key"]).alias("path"), e["value"].alias("value"))
@@ -116,32 +173,37 @@ class _RecordParser:
 
     def _field(self, raw: Column, field: StructField, path: tuple[str, ...], depth: int) -> Column:
         data_type, dotted, name = field.dataType, ".".join(path), "__".join(("_o", *path))
+        child = 2 * (depth + 1)  # the stage that parses this field's JSON
         if isinstance(data_type, StructType):
-            obj = self._add(depth + 1, name, F.from_json(raw, JSON_OBJECT))
+            obj = self._add(child, name, F.from_json(raw, JSON_OBJECT))
             self._keep(raw.isNotNull() & obj.isNull(), dotted, raw)
-            value = F.struct(*self._object(obj, data_type, path, depth + 1))
+            value = F.struct(*self._object(self._respelt(depth + 1, name, obj, data_type), data_type, path, depth + 1))
         elif isinstance(data_type, ArrayType) and isinstance(data_type.elementType, StructType):
             element = data_type.elementType
-            objs = self._add(depth + 1, name, F.from_json(raw, _JSON_OBJECTS))
-            known = F.array(*[F.lit(f.name) for f in element])
-            self._keep(raw.isNotNull() & objs.isNull(), dotted, raw)
-            # Unknown keys inside elements keep the whole raw array, so positions stay meaningful.
-            extra = F.exists(objs, lambda e: F.size(F.array_except(F.map_keys(e), known)) > 0)
-            self._keep(objs.isNotNull() & extra, f"{dotted}[]", raw)
             if any(not isinstance(f.dataType, StringType) for f in element):
                 raise ValueError(f"{dotted}: array elements may hold strings only")
+            parsed = self._add(child, name, F.from_json(raw, _JSON_OBJECTS))
+            known = F.array(*[F.lit(f.name) for f in element])
+            respelt = F.transform(
+                parsed,
+                lambda e: F.when(_has_unknown_keys(e, known), match_key_case(e, element.fieldNames())).otherwise(e),
+            )
+            objs = self._add(child + 1, f"{name}~", respelt)
+            self._keep(raw.isNotNull() & objs.isNull(), dotted, raw)
+            # Unknown keys inside elements keep the whole raw array, so positions stay meaningful.
+            self._keep(objs.isNotNull() & F.exists(objs, lambda e: _has_unknown_keys(e, known)), f"{dotted}[]", raw)
             value = F.transform(
                 objs, lambda e: F.struct(*[F.try_element_at(e, F.lit(f.name)).alias(f.name) for f in element])
             )
         elif isinstance(data_type, (ArrayType, MapType)):
-            value = self._add(depth + 1, name, F.from_json(raw, data_type))
+            value = self._add(child, name, F.from_json(raw, data_type))
             self._keep(raw.isNotNull() & value.isNull(), dotted, raw)
         elif isinstance(data_type, BooleanType):
             lowered = F.lower(raw)
             value = F.when(lowered == "true", F.lit(True)).when(lowered == "false", F.lit(False))
             self._keep(raw.isNotNull() & value.isNull(), dotted, raw)
         elif isinstance(data_type, TimestampType):
-            value = self._add(depth + 1, name, parse_instant(raw))
+            value = self._add(child, name, parse_instant(raw))
             self._keep(raw.isNotNull() & value.isNull(), dotted, raw)
         elif isinstance(data_type, StringType):
             value = raw
@@ -150,12 +212,17 @@ class _RecordParser:
         return value.alias(field.name)
 
     def unmapped(self) -> Column:
+        """A JSON object, path -> the value as it was in the input (json_value); the last of a repeated path wins."""
         any_check = self.checks[0]
         for check in self.checks[1:]:
             any_check = any_check | check
         empty = F.array().cast(ArrayType(_ENTRY))
         entries = F.concat(*[F.when(check, entry).otherwise(empty) for check, entry in self.entries])
-        return F.when(any_check, F.to_json(F.map_from_entries(entries)))
+        members = F.transform(
+            F.map_entries(F.map_from_entries(entries)),
+            lambda e: F.concat(json_string(e["key"]), F.lit(":"), json_value(e["value"])),
+        )
+        return F.when(any_check, F.concat(F.lit("{"), F.array_join(members, ","), F.lit("}")))
 
 
 def place_in_time(records: DataFrame) -> DataFrame:
@@ -165,7 +232,7 @@ def place_in_time(records: DataFrame) -> DataFrame:
     Takes `_o` (the record's top-level object as map<string,string>, null when the record is not an object, as the
     reader gives it) and adds `_o__eventTime` (the instant), `eventtime_kst` and `_quarantine_reason`.
     """
-    text = F.try_element_at(F.col(ROOT_OBJECT), F.lit("eventTime"))
+    text = field_value(F.col(ROOT_OBJECT), "eventTime")
     with_instant = records.select("*", parse_instant(text).alias(EVENT_TIME_INSTANT))
     instant = F.col(EVENT_TIME_INSTANT)
     reason = (
@@ -200,15 +267,20 @@ def add_proc_ymd(df: DataFrame, kst_col: str = EVENTTIME_KST) -> DataFrame:
     return df.withColumn(PROC_YMD, F.date_format(F.col(kst_col).cast("date"), "yyyyMMdd"))
 
 
+def record_event_id() -> Column:
+    """The eventID of a record given as the reader's map (`_o`), its key matched ignoring case."""
+    return field_value(F.col(ROOT_OBJECT), "eventID")
+
+
 def keep_day(df: DataFrame, day: dt.date) -> DataFrame:
     """Rows of KST day `day` that are not quarantined."""
     return df.filter(F.col(QUARANTINE_REASON).isNull() & (F.col(PROC_YMD) == F.lit(proc_ymd(day))))
 
 
-def drop_duplicate_deliveries(df: DataFrame, id_col: str = "eventid") -> DataFrame:
+def drop_duplicate_deliveries(df: DataFrame, event_id: Column | str = "eventid") -> DataFrame:
     """One row per eventID. Rows without an eventID are all kept: they are keyed by file and position."""
     key = F.coalesce(
-        F.col(id_col),
+        F.col(event_id) if isinstance(event_id, str) else event_id,
         F.concat_ws("\u0000", F.lit("no-eventid"), F.col(SOURCE_FILE), F.col(RECORD_INDEX).cast("string")),
     )
     # A window over the key, not dropDuplicates: dropDuplicates plans a sort-based aggregate of every column on both

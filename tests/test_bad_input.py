@@ -164,7 +164,7 @@ def test_type_changes_and_unknown_fields_are_kept(tmp_path):
     assert json.loads(rows["bool-garbage"]["unmapped"]) == {"readOnly": "sometimes"}
     assert json.loads(rows["object-for-string"]["useridentity_type"]) == {"kind": "new"}
     assert json.loads(rows["new-fields"]["unmapped"]) == {
-        "brandNewField": '{"a":1}',
+        "brandNewField": {"a": 1},
         "userIdentity.newIdentityField": "v",
     }
     assert report["rows_with_unmapped"] == 3

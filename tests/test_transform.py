@@ -100,11 +100,88 @@ def test_unknown_fields_at_any_depth_go_to_unmapped(spark):
         },
     )
     assert json.loads(row[T.UNMAPPED]) == {
-        "newTopField": '{"x":[1,2]}',
+        "newTopField": {"x": [1, 2]},
         "userIdentity.sessionContext.newDeep": "v",
-        "resources[]": '[{"ARN":"a","extra":1}]',
+        "resources[]": [{"ARN": "a", "extra": 1}],
     }
     assert row[T.EVENT].userIdentity.sessionContext.mfa == "true"
+
+
+def test_unmapped_keeps_objects_and_arrays_as_json_values(spark):
+    new = {"x": 1, "y": ["a", "b"], "z": {"deep": [{"k": None}]}}
+    (row,) = parse(
+        spark,
+        {
+            "eventTime": "2026-01-01T00:00:00Z",
+            "brandNewField": new,
+            "newList": [1, "two", {"three": 3}],
+            "newText": 'say "hi"\n',
+            "newEmpty": {},
+            "newNull": None,
+            "userIdentity": {"type": "Root", "newNested": {"a": [True, False]}},
+        },
+    )
+    unmapped = json.loads(row[T.UNMAPPED])
+    assert unmapped == {
+        "brandNewField": new,
+        "newList": [1, "two", {"three": 3}],
+        "newText": 'say "hi"\n',
+        "newEmpty": {},
+        "newNull": None,
+        "userIdentity.newNested": {"a": [True, False]},
+    }
+    # What Athena's json_extract(unmapped, '$["brandNewField"].x') reads: a JSON path into the value.
+    paths = spark.createDataFrame([(row[T.UNMAPPED],)], "u string").select(
+        F.get_json_object("u", "$.brandNewField.x").alias("x"),
+        F.get_json_object("u", "$.brandNewField.y[1]").alias("y1"),
+        F.get_json_object("u", "$['userIdentity.newNested'].a[0]").alias("a0"),
+    )
+    assert paths.first().asDict() == {"x": "1", "y1": "b", "a0": "true"}
+
+
+def test_keys_that_differ_only_in_case_fill_the_field(spark):
+    (lower, clash, two_variants) = parse(
+        spark,
+        {
+            "eventtime": "2026-01-01T00:00:00Z",
+            "eventid": "lower-id",
+            "resources": [{"arn": "arn:aws:s3:::b/k", "type": "AWS::S3::Object"}, {"ARN": "arn:aws:s3:::b"}],
+            "UserIdentity": {"TYPE": "IAMUser", "SessionContext": {"MFA": "true"}},
+        },
+        {
+            "eventTime": "2026-01-01T00:00:00Z",
+            "eventID": "exact",
+            "EventID": "variant",
+            "resources": [{"ARN": "exact", "arn": "variant"}],
+        },
+        {"eventTime": "2026-01-01T00:00:00Z", "EVENTID": "first", "EventId": "second"},
+    )
+    event = lower[T.EVENT]
+    assert lower[T.QUARANTINE_REASON] is None and event.eventTime is not None
+    assert event.eventID == "lower-id"
+    assert [(r.ARN, r.type) for r in event.resources] == [
+        ("arn:aws:s3:::b/k", "AWS::S3::Object"),
+        ("arn:aws:s3:::b", None),
+    ]
+    assert event.userIdentity.type == "IAMUser" and event.userIdentity.sessionContext.mfa == "true"
+    assert lower[T.UNMAPPED] is None
+
+    assert clash[T.EVENT].eventID == "exact" and clash[T.EVENT].resources[0].ARN == "exact"
+    assert json.loads(clash[T.UNMAPPED]) == {
+        "EventID": "variant",
+        "resources[]": [{"ARN": "exact", "arn": "variant"}],
+    }
+    assert two_variants[T.EVENT].eventID == "first"
+    assert json.loads(two_variants[T.UNMAPPED]) == {"EventId": "second"}
+
+
+def test_dedup_matches_the_event_id_key_ignoring_case(spark):
+    rows = [("a.json.gz", 0, {"eventID": "1"}), ("b.json.gz", 0, {"eventid": "1"}), ("b.json.gz", 1, {"EventId": "2"})]
+    df = spark.createDataFrame(
+        rows, f"{T.SOURCE_FILE} string, {T.RECORD_INDEX} int, {T.ROOT_OBJECT} map<string,string>"
+    )
+    kept = T.drop_duplicate_deliveries(df, T.record_event_id()).orderBy(T.SOURCE_FILE, T.RECORD_INDEX)
+    assert [(r[T.SOURCE_FILE], r[T.RECORD_INDEX]) for r in kept.collect()] == [("a.json.gz", 0), ("b.json.gz", 1)]
 
 
 def test_values_of_another_json_type_are_kept(spark):
@@ -117,7 +194,7 @@ def test_values_of_another_json_type_are_kept(spark):
     assert rows[0][T.EVENT].readOnly is True  # the string "true" is still true, not null
     assert json.loads(rows[0][T.UNMAPPED]) == {"userIdentity": "not-an-object"}
     assert rows[1][T.EVENT].readOnly is None
-    assert json.loads(rows[1][T.UNMAPPED]) == {"readOnly": "maybe", "resources": '{"ARN":"x"}'}
+    assert json.loads(rows[1][T.UNMAPPED]) == {"readOnly": "maybe", "resources": {"ARN": "x"}}
     # An object where a string was expected stays, as its JSON text, in the string column.
     assert json.loads(rows[2][T.EVENT].userIdentity.type) == {"nested": True}
     assert rows[2][T.UNMAPPED] is None
