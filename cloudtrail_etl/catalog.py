@@ -40,6 +40,9 @@ CRAWLER_EXCLUSIONS = ["**/_SUCCESS", "**/_temporary/**", "**/.spark-staging-*/**
 # One table for the whole root (not one per folder), partitions inherit the table schema, new columns are merged.
 CRAWLER_CONFIGURATION = {
     "Version": 1.0,
+    # Crawlers add a partition index by default, which needs glue:CreatePartitionIndex; one key of daily partitions
+    # gains little from it (deploy/README.md).
+    "CreatePartitionIndex": False,
     "Grouping": {"TableGroupingPolicy": "CombineCompatibleSchemas"},
     "CrawlerOutput": {
         "Partitions": {"AddOrUpdateBehavior": "InheritFromTable"},
@@ -521,13 +524,6 @@ def athena_ddl(table: str, location: str, start: str = "20130101") -> str:
 # --- entry point for the job -----------------------------------------------------------------------------------
 
 
-def glue_client(region: Optional[str] = None) -> Any:
-    """A Glue client; boto3 honours AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_GLUE (moto in tests)."""
-    import boto3
-
-    return boto3.client("glue", region_name=region) if region else boto3.client("glue")
-
-
 def publish_day(config: JobConfig, glue: Any = None) -> dict[str, Any]:
     """The catalog step of a run, chosen by the options: {} when neither --catalog-table nor --crawler is set."""
     from cloudtrail_etl.days import proc_ymd
@@ -535,8 +531,10 @@ def publish_day(config: JobConfig, glue: Any = None) -> dict[str, Any]:
     if not (config.catalog_table or config.crawler):
         return {}
     if glue is None:
+        from cloudtrail_etl import aws
+
         try:
-            glue = glue_client()
+            glue = aws.client("glue", aws.require_region(config.region))
         except (BotoCoreError, ClientError) as exc:
             raise _failed("creating a glue client", exc) from exc
     if config.catalog_table:

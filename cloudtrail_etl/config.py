@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 
 from cloudtrail_etl.days import parse_day, yesterday_kst
+from cloudtrail_etl.discovery import ACCOUNT_ID, REGION_NAME
 from cloudtrail_etl.errors import UsageError
 
 # Arguments that AWS Glue adds to every run. They are accepted and ignored; anything else unknown is an error.
@@ -64,6 +65,8 @@ class JobConfig:
     catalog_table: str | None = None
     wait: bool = False
     wait_timeout_s: int = 1800
+    region: str | None = None
+    traceback: bool = False
 
     @property
     def quarantine_root(self) -> str:
@@ -119,6 +122,12 @@ def add_run_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--catalog-table", help="DB.TABLE to create if missing and add the day's partition to")
     parser.add_argument("--wait", **_FLAG, help="wait for the crawl to finish and report its state")
     parser.add_argument("--wait-timeout", type=int, default=1800, help="seconds to wait for the crawler (default 1800)")
+    parser.add_argument(
+        "--region",
+        help="AWS region of the Glue catalog and the S3 calls (default: AWS_REGION, AWS_DEFAULT_REGION, the AWS "
+        "config file, the instance metadata)",
+    )
+    parser.add_argument("--traceback", **_FLAG, help="on an unexpected error, print the full Python and Java trace")
     return parser
 
 
@@ -158,6 +167,12 @@ def config_from_namespace(ns: argparse.Namespace) -> JobConfig:
         raise UsageError("--create-crawler needs --crawler NAME, --crawler-role ARN and --crawler-database DB")
     if ns.crawler and ns.catalog_table:
         raise UsageError("use either --crawler or --catalog-table, not both")
+    bad_accounts = [a for a in ns.accounts if not ACCOUNT_ID.match(a)]
+    if bad_accounts:
+        raise UsageError(f"--accounts: {', '.join(bad_accounts)} is not a 12-digit AWS account id")
+    bad_regions = [r for r in ns.regions if not REGION_NAME.match(r)]
+    if bad_regions:
+        raise UsageError(f"--regions: {', '.join(bad_regions)} is not an AWS region name (like ap-northeast-2)")
     if ns.wait_timeout <= 0:
         raise UsageError("--wait-timeout must be a positive number of seconds")
     return JobConfig(
@@ -177,6 +192,8 @@ def config_from_namespace(ns: argparse.Namespace) -> JobConfig:
         catalog_table=ns.catalog_table,
         wait=ns.wait,
         wait_timeout_s=ns.wait_timeout,
+        region=ns.region,
+        traceback=ns.traceback,
     )
 
 

@@ -61,3 +61,40 @@ EXIT_CODES = {
         JavaMissing,
     )
 }
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()[:500]
+    return ""
+
+
+def error_causes(exc: BaseException) -> list[str]:
+    """`Class: first line of message` of each exception in the chain, outermost first.
+
+    A failure inside Spark reaches Python as a Py4JJavaError (or a PySpark exception holding the Java one) whose
+    own message is `An error occurred while calling o60.json`: the Java chain below it says why."""
+    java = getattr(exc, "java_exception", None) or getattr(exc, "_origin", None)
+    if java is not None:
+        try:
+            causes, current = [], java
+            while current is not None and len(causes) < 20:
+                causes.append(f"{current.getClass().getSimpleName()}: {_first_line(current.getMessage() or '')}")
+                current = current.getCause()
+            return [cause.rstrip(": ") for cause in causes]
+        except Exception:  # the JVM is gone: fall back to Python's view
+            pass
+    causes = []
+    seen: BaseException | None = exc
+    while seen is not None and len(causes) < 20:
+        causes.append(f"{type(seen).__name__}: {_first_line(str(seen))}".rstrip(": "))
+        seen = seen.__cause__ or seen.__context__
+    return causes
+
+
+def describe(exc: BaseException) -> str:
+    """One line for the console: our own errors as they are, anything else by its root cause."""
+    if isinstance(exc, JobError):
+        return _first_line(str(exc)) or type(exc).__name__
+    return error_causes(exc)[-1]

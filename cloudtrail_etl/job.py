@@ -15,8 +15,8 @@ from pyspark.sql.types import MapType, StringType
 from cloudtrail_etl import transform as T
 from cloudtrail_etl.config import JobConfig
 from cloudtrail_etl.days import proc_ymd
-from cloudtrail_etl.discovery import DayInput, discover_day
-from cloudtrail_etl.errors import BadInputFiles, NoInputFiles, OutputNotWritable
+from cloudtrail_etl.discovery import DayInput, discover_day, is_s3
+from cloudtrail_etl.errors import BadInputFiles, JobError, NoInputFiles, OutputNotWritable, describe, error_causes
 from cloudtrail_etl.reader import REASON_UNREADABLE, REASON_ZERO_BYTES, read_delivery_files
 from cloudtrail_etl.report import BadFile, RunReport
 from cloudtrail_etl.schema import record_schema
@@ -73,13 +73,23 @@ class Job:
             return self.report
         except Exception as exc:
             self.report.status = "failed"
-            self.report.error = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            self.report.error = describe(exc)
+            if not isinstance(exc, JobError):
+                self.report.error_causes = error_causes(exc)
             raise
         finally:
             self.report.duration_s = round(time.monotonic() - started, 2)
 
     def _run(self) -> None:
         config, report = self.config, self.report
+        if config.catalog_table or config.crawler:
+            from cloudtrail_etl.aws import require_region
+
+            require_region(config.region)  # before any work, not after the day was written
+        if self.s3_client is None and is_s3(config.input):
+            from cloudtrail_etl.aws import client
+
+            self.s3_client = client("s3", config.region)
         day_input = discover_day(_absolute(config.input), config.day, config.accounts, config.regions, self.s3_client)
         report.input_folders = len(day_input.folders)
         report.input_files = len(day_input.files)
@@ -122,7 +132,7 @@ class Job:
         )
         # Only the day's records, one per eventID, are typed field by field: the dedup shuffle carries each record as
         # its top-level map rather than the typed row (99-127 CPU s a run instead of 106-172, benchmarks/profile.md).
-        day_events = T.drop_duplicate_deliveries(T.keep_day(events, config.day), id_col=f"{T.ROOT_OBJECT}.eventID")
+        day_events = T.drop_duplicate_deliveries(T.keep_day(events, config.day), T.record_event_id())
         table = to_table(T.type_records(day_events, record_schema()))
         table = table.observe(
             written_stats,
@@ -165,13 +175,17 @@ class Job:
 
             report.catalog = publish_day(config)
 
-    def _check_writable(self, uri: str) -> None:
-        """Fail fast, before any Spark work, when the output side cannot be written."""
-        for target in (uri, self.output):
-            try:
-                self.storage.mkdirs(target)
-            except Exception as exc:
-                raise OutputNotWritable(f"cannot write to {target}: {_first_line(exc)}") from exc
+    def _check_writable(self, staging_run: str) -> None:
+        """Fail fast, before any Spark work, when the output side cannot be written: write and delete a marker.
+
+        Not mkdirs on the table root: on S3 that is HEAD and LIST probes of the root and its parents, which need
+        more permissions than the job otherwise does (deploy/README.md)."""
+        marker = f"{staging_run}/_writable"
+        try:
+            self.storage.write_text(marker, self.run_id)
+            self.storage.delete(marker)
+        except Exception as exc:
+            raise OutputNotWritable(f"cannot write to {staging_run}: {describe(exc)}") from exc
 
     def _bad_files(self, day_input: DayInput, documents: int, problems: str) -> list[BadFile]:
         """Files listed but not usable: zero bytes, not JSON, no Records, or not decompressible (never read)."""
@@ -216,14 +230,6 @@ class Job:
         written = self.spark.read.parquet(self.report.output_path).select(T.UNMAPPED)
         keys = written.select(F.explode(F.map_keys(F.from_json(T.UNMAPPED, MapType(StringType(), StringType())))))
         return {row[0]: int(row[1]) for row in keys.groupBy("col").count().orderBy("col").collect()}
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    for line in text.splitlines():
-        if line.strip():
-            return line.strip()[:300]
-    return type(exc).__name__
 
 
 def run_job(spark: SparkSession, config: JobConfig, s3_client=None) -> RunReport:

@@ -40,6 +40,7 @@ class RunReport:
     duration_s: float = 0.0
     spark_version: str = ""
     error: str | None = None
+    error_causes: list[str] = dataclasses.field(default_factory=list)  # the exception chain, outermost first
 
     def reconciles(self) -> bool:
         """Every event read is in exactly one place: written, duplicate, outside the day or quarantined."""

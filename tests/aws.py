@@ -26,6 +26,7 @@ AWS_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
     "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_EC2_METADATA_DISABLED": "true",  # never ask 169.254.169.254 for a region or credentials
 }
 # Anything that could point boto3 at a real account or another endpoint while the tests run.
 _CLEARED_ENV = (
@@ -41,14 +42,14 @@ _ENV_KEYS = ("AWS_ENDPOINT_URL", *AWS_ENV, *_CLEARED_ENV)
 CRAWL_MODEL = "glue::crawl"
 
 
-def client(service: str, endpoint: str):
+def client(service: str, endpoint: str, region: str = AWS_ENV["AWS_DEFAULT_REGION"]):
     """A boto3 client bound to the moto endpoint explicitly, whatever the environment says."""
     import boto3
 
     return boto3.client(
         service,
         endpoint_url=endpoint,
-        region_name=AWS_ENV["AWS_DEFAULT_REGION"],
+        region_name=region,
         aws_access_key_id=AWS_ENV["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=AWS_ENV["AWS_SECRET_ACCESS_KEY"],
     )

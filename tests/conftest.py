@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+# No test may reach the EC2 instance metadata service (a region or credentials lookup of boto3 or of the job).
+os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "invictus-aws-dataset"
 
 
