@@ -1,0 +1,440 @@
+"""Every AWS request one run of the job makes, as IAM authorization checks, for a given deployment layout.
+
+What is derived from the code, so that a new call fails the policy test until the policy (and this list) grants it:
+
+* Glue: every `glue.<method>(...)` in `cloudtrail_etl/catalog.py`, found by walking its AST from the entry point of
+  each catalog mode (`update_catalog_table` for table mode, `run_crawler` for crawler mode) through the module's own
+  functions. The method name gives the IAM action (`get_table` -> `glue:GetTable`); the resource ARNs Glue
+  authorizes come from the kind of object (catalog + database, + table, or the crawler).
+* S3 from boto3: every client method (and paginator) in `cloudtrail_etl/discovery.py`, mapped by `S3_BOTO3_ACTIONS`.
+
+What cannot be read from the code, because Hadoop's FileSystem (S3A; EMRFS on EMR and Glue) turns each
+`exists`/`mkdirs`/`rename`/`delete`/Spark read or write into S3 requests: an explicit table, `hadoop_calls`, one
+entry per thing the job does, written from S3A's behaviour:
+
+* `getFileStatus(dir)` = HEAD `key` (a missing object: S3 answers 404 only with s3:ListBucket on the bucket, which
+  a HEAD checks with no s3:prefix; else 403), HEAD `key/` (directory marker), HEAD `key_$folder$` (EMRFS marker),
+  then LIST `key/`;
+* a rename = getFileStatus of source, target and target's parent, LIST the source, then per object a copy
+  (GetObject on the source, PutObject on the target) and a delete; an emptied parent gets a `parent/` marker;
+* a Spark write = the target's status and delete (mode overwrite), `mkdirs(target/_temporary/0)` probing each
+  missing parent, task files PUT (multipart: aborted on failure), task and job commit = renames, `_SUCCESS`.
+
+Calls marked `tolerated` are made but their denial does not fail a run: S3A's mkdirs probes the parents of a
+missing directory up to the bucket and, on AccessDenied, logs "Access denied when looking for parent directory;
+skipping checks" (MkdirOperation). The policies deliberately grant nothing above the table's own prefixes.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from cloudtrail_etl.days import utc_folders
+from tests.iam_policy import Request
+
+PACKAGE = Path(__file__).resolve().parent.parent / "cloudtrail_etl"
+
+# boto3 S3 client methods -> the IAM action S3 authorizes them with.
+S3_BOTO3_ACTIONS = {
+    "list_objects_v2": "s3:ListBucket",
+    "list_objects": "s3:ListBucket",
+    "head_object": "s3:GetObject",
+    "get_object": "s3:GetObject",
+}
+# Catalog calls reached from an entry point but made only on a path the templates do not support, with why.
+CATALOG_EXCLUSIONS = {
+    ("crawler", "create_crawler"): "only with --create-crawler (needs iam:PassRole); the stacks create the crawler",
+    ("crawler", "get_database"): "only with --create-crawler (the database of a crawler being created)",
+    ("crawler", "create_database"): "only with --create-crawler (the database of a crawler being created)",
+}
+CATALOG_ENTRY_POINTS = {"table": "update_catalog_table", "crawler": "run_crawler"}
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where a deployment reads and writes: the values of the templates' parameters."""
+
+    log_bucket: str
+    log_prefix: str
+    output_bucket: str
+    output_prefix: str
+    code_bucket: str = "code-bucket"
+    code_prefix: str = "cloudtrail-etl/0.1.0"
+    database: str = "cloudtrail"
+    table: str = "cloudtrail"
+    crawler: str = "cloudtrail-etl-crawler"
+    report_key: str = ""  # default: OUTPUT_reports/cloudtrail-etl-latest.json
+    log_kms_key: str = ""
+    output_kms_key: str = ""
+    region: str = "ap-northeast-2"
+    account: str = "123456789012"
+
+    @property
+    def trail_root(self) -> str:
+        return f"{self.log_prefix}/AWSLogs" if self.log_prefix else "AWSLogs"
+
+    @property
+    def report(self) -> str:
+        return self.report_key or f"{self.output_prefix}_reports/cloudtrail-etl-latest.json"
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request the job sends; it succeeds only if every authorization check in `checks` is allowed."""
+
+    what: str
+    checks: tuple[Request, ...]
+    tolerated: str = ""  # why a denial of this call does not fail the run ("" = it does)
+
+    def __str__(self) -> str:
+        return f"{self.what}: " + "; ".join(str(check) for check in self.checks)
+
+
+# --- code-derived calls ------------------------------------------------------------------------------------------
+
+
+def _module_functions(path: Path) -> dict[str, ast.FunctionDef]:
+    tree = ast.parse(path.read_text())
+    return {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
+
+
+def catalog_glue_methods(mode: str, path: Path = PACKAGE / "catalog.py") -> set[str]:
+    """The `glue.<method>` calls reachable from the mode's entry point through the module's own functions."""
+    functions = _module_functions(path)
+    seen: set[str] = set()
+    methods: set[str] = set()
+    pending = [CATALOG_ENTRY_POINTS[mode]]
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for node in ast.walk(functions[name]):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "glue":
+                methods.add(func.attr)
+            elif isinstance(func, ast.Name) and func.id in functions:
+                pending.append(func.id)
+    return methods
+
+
+def discovery_s3_methods(path: Path = PACKAGE / "discovery.py") -> set[str]:
+    """boto3 S3 operations of discovery.py: `client.<method>(...)` and `get_paginator("<method>")`."""
+    methods: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        receiver = node.func.value
+        is_client = (isinstance(receiver, ast.Name) and receiver.id == "client") or (
+            isinstance(receiver, ast.Attribute) and receiver.attr == "client"
+        )
+        if not is_client:
+            continue
+        if node.func.attr == "get_paginator":
+            argument = node.args[0]
+            assert isinstance(argument, ast.Constant), "get_paginator with a computed name"
+            methods.add(str(argument.value))
+        else:
+            methods.add(node.func.attr)
+    return methods
+
+
+def glue_action(method: str) -> str:
+    return "glue:" + "".join(part.capitalize() for part in method.split("_"))
+
+
+def glue_resources(method: str, layout: Layout) -> tuple[str, ...]:
+    """The ARNs Glue authorizes a call on (all of them must be allowed)."""
+    base = f"arn:aws:glue:{layout.region}:{layout.account}"
+    catalog, database = f"{base}:catalog", f"{base}:database/{layout.database}"
+    if "crawler" in method:
+        return (f"{base}:crawler/{layout.crawler}",)
+    if method.endswith("database"):
+        return (catalog, database)
+    if method.endswith(("table", "partition")):
+        return (catalog, database, f"{base}:table/{layout.database}/{layout.table}")
+    raise ValueError(f"glue.{method}: say in glue_resources which ARNs Glue authorizes it on")
+
+
+def catalog_calls(mode: str, layout: Layout, path: Path = PACKAGE / "catalog.py") -> list[Call]:
+    """The Glue calls of the catalog step in `mode` (table, crawler, none), as read from catalog.py."""
+    if mode == "none":
+        return []
+    calls = []
+    for method in sorted(catalog_glue_methods(mode, path)):
+        if (mode, method) in CATALOG_EXCLUSIONS:
+            continue
+        action = glue_action(method)
+        checks = tuple(Request(action, arn) for arn in glue_resources(method, layout))
+        calls.append(Call(f"catalog.py glue.{method} ({mode} mode)", checks))
+    return calls
+
+
+# --- S3 helpers ----------------------------------------------------------------------------------------------------
+
+
+def _object(bucket: str, key: str) -> str:
+    return f"arn:aws:s3:::{bucket}/{key}"
+
+
+def _bucket(bucket: str) -> str:
+    return f"arn:aws:s3:::{bucket}"
+
+
+def _list(bucket: str, prefix: str, delimiter: bool = True) -> Request:
+    context = (("s3:prefix", prefix), ("s3:delimiter", "/")) if delimiter else (("s3:prefix", prefix),)
+    return Request("s3:ListBucket", _bucket(bucket), context)
+
+
+class _Calls:
+    """Builds the call list of one step; `kms` adds the key checks S3 makes for SSE-KMS objects."""
+
+    def __init__(self, layout: Layout):
+        self.layout = layout
+        self.calls: list[Call] = []
+
+    def _kms(self, bucket: str, key: str, action: str) -> tuple[Request, ...]:
+        """SSE-KMS: reading an object needs kms:Decrypt, writing one kms:GenerateDataKey too, both via S3."""
+        layout = self.layout
+        if bucket == layout.log_bucket and key.startswith(layout.trail_root + "/"):
+            kms_key = layout.log_kms_key
+        elif bucket == layout.output_bucket and key.startswith(layout.output_prefix):
+            kms_key = layout.output_kms_key
+        else:
+            kms_key = ""
+        if not kms_key:
+            return ()
+        via = (("kms:ViaService", f"s3.{layout.region}.amazonaws.com"),)
+        actions = ["kms:Decrypt"] if action == "read" else ["kms:GenerateDataKey", "kms:Decrypt"]
+        return tuple(Request(name, kms_key, via) for name in actions)
+
+    def add(self, what: str, *checks: Request, tolerated: str = "") -> None:
+        self.calls.append(Call(what, checks, tolerated))
+
+    def head_missing(self, bucket: str, key: str, why: str, tolerated: str = "") -> None:
+        self.add(
+            f"HEAD s3://{bucket}/{key} ({why}; no such object)",
+            Request("s3:GetObject", _object(bucket, key)),
+            Request("s3:ListBucket", _bucket(bucket)),  # 404 rather than 403; a HEAD carries no s3:prefix
+            tolerated=tolerated,
+        )
+
+    def dir_status(self, bucket: str, key: str, why: str, tolerated: str = "") -> None:
+        """getFileStatus / exists of a directory: HEAD the key and its markers, then LIST."""
+        for probe in (key, key + "/", key + "_$folder$"):
+            self.head_missing(bucket, probe, why, tolerated)
+        self.add(f"LIST s3://{bucket}/{key}/ ({why})", _list(bucket, key + "/", False), tolerated=tolerated)
+
+    def list_dir(self, bucket: str, key: str, why: str) -> None:
+        self.add(f"LIST s3://{bucket}/{key}/ ({why})", _list(bucket, key + "/"))
+
+    def get(self, bucket: str, key: str, why: str) -> None:
+        self.add(
+            f"HEAD+GET s3://{bucket}/{key} ({why})",
+            Request("s3:GetObject", _object(bucket, key)),
+            *self._kms(bucket, key, "read"),
+        )
+
+    def put(self, bucket: str, key: str, why: str) -> None:
+        self.add(
+            f"PUT s3://{bucket}/{key} ({why})",
+            Request("s3:PutObject", _object(bucket, key)),
+            *self._kms(bucket, key, "write"),
+        )
+        self.add(
+            f"abort multipart upload s3://{bucket}/{key} ({why})",
+            Request("s3:AbortMultipartUpload", _object(bucket, key)),
+        )
+
+    def delete(self, bucket: str, key: str, why: str) -> None:
+        self.add(f"DELETE s3://{bucket}/{key} ({why})", Request("s3:DeleteObject", _object(bucket, key)))
+
+    def copy(self, bucket: str, source: str, target: str, why: str) -> None:
+        self.add(
+            f"COPY s3://{bucket}/{source} -> {target} ({why})",
+            Request("s3:GetObject", _object(bucket, source)),
+            Request("s3:PutObject", _object(bucket, target)),
+            *self._kms(bucket, source, "read"),
+            *self._kms(bucket, target, "write"),
+        )
+
+    def parents(self, bucket: str, key: str, stop: str, why: str) -> None:
+        """mkdirs of a missing directory: status of each parent up to the bucket; those above `stop` tolerated."""
+        parts = key.split("/")
+        for depth in range(len(parts) - 1, 0, -1):
+            parent = "/".join(parts[:depth])
+            above = len(parent) < len(stop) and stop.startswith(parent + "/")
+            tolerated = "S3A mkdirs skips parent checks on AccessDenied" if above else ""
+            self.dir_status(bucket, parent, f"{why}: parent probe", tolerated)
+
+    def rename(self, bucket: str, source: str, target: str, files: list[str], why: str) -> None:
+        """Hadoop rename of a directory on S3: statuses, LIST, copy + delete per object, parent marker."""
+        self.dir_status(bucket, source, f"{why}: source")
+        self.dir_status(bucket, target, f"{why}: target must not exist")
+        self.dir_status(bucket, target.rsplit("/", 1)[0], f"{why}: target's parent")
+        self.add(f"LIST s3://{bucket}/{source}/ ({why})", _list(bucket, source + "/", False))
+        for name in files:
+            self.copy(bucket, f"{source}/{name}", f"{target}/{name}", why)
+            self.delete(bucket, f"{source}/{name}", why)
+        self.put(bucket, source.rsplit("/", 1)[0] + "/", f"{why}: marker of the emptied parent")
+
+    def spark_write(self, bucket: str, target: str, stop: str, why: str) -> None:
+        """DataFrameWriter mode("overwrite") with FileOutputCommitter (v1 or v2) to a directory."""
+        self.dir_status(bucket, target, f"{why}: overwrite check")
+        self.add(f"LIST s3://{bucket}/{target}/ ({why}: delete old)", _list(bucket, target + "/", False))
+        self.delete(bucket, f"{target}/part-00000.old", f"{why}: delete old")
+        temporary = f"{target}/_temporary/0"
+        self.dir_status(bucket, temporary, f"{why}: setupJob mkdirs")
+        self.parents(bucket, temporary, stop, f"{why}: setupJob mkdirs")
+        self.put(bucket, temporary + "/", f"{why}: directory marker")
+        attempt = f"{temporary}/_temporary/attempt_0000_m_000000_0"
+        self.put(bucket, f"{attempt}/part-00000", f"{why}: task output")
+        self.rename(bucket, attempt, f"{temporary}/task_0000_m_000000", ["part-00000"], f"{why}: commitTask")
+        self.rename(bucket, f"{temporary}/task_0000_m_000000", target, ["part-00000"], f"{why}: commitJob")
+        self.delete(bucket, f"{temporary}/", f"{why}: cleanupJob")
+        self.put(bucket, f"{target}/_SUCCESS", f"{why}: _SUCCESS")
+
+
+# --- the run -------------------------------------------------------------------------------------------------------
+
+
+def discovery_calls(layout: Layout, day: dt.date) -> list[Call]:
+    """boto3 listings of discovery.py for an organization trail and a plain one (the request shapes it sends)."""
+    methods = discovery_s3_methods()
+    unknown = methods - set(S3_BOTO3_ACTIONS)
+    if unknown:
+        raise ValueError(f"discovery.py calls s3 {sorted(unknown)}: add them to S3_BOTO3_ACTIONS and discovery_calls")
+    if methods - {"list_objects_v2", "list_objects"}:
+        raise ValueError(f"discovery.py now calls {sorted(methods)}: model those requests in discovery_calls")
+    root, bucket, account = layout.trail_root, layout.log_bucket, layout.account
+    prefixes = [f"{root}/", f"{root}/o-exampleorg/", f"{root}/{account}/CloudTrail/"]
+    prefixes += [f"{root}/o-exampleorg/{account}/CloudTrail/"]
+    for folder in utc_folders(day):
+        prefixes.append(f"{root}/{account}/CloudTrail/{layout.region}/{folder:%Y/%m/%d}/")
+    calls = [Call(f"boto3 list_objects_v2 s3://{bucket}/{prefix}", (_list(bucket, prefix),)) for prefix in prefixes]
+    calls.append(Call(f"boto3 list_objects_v2 MaxKeys=1 s3://{bucket}/{root}/", (_list(bucket, f"{root}/", False),)))
+    return calls
+
+
+def hadoop_calls(layout: Layout, day: dt.date, run_id: str = "20260102T160000Z-0123abcd") -> list[Call]:
+    """The S3 requests of the job's Spark and Hadoop FileSystem work, step by step."""
+    calls = _Calls(layout)
+    out, log = layout.output_bucket, layout.log_bucket
+    table, staging = layout.output_prefix, f"{layout.output_prefix}_staging"
+    quarantine = f"{layout.output_prefix}_quarantine"
+    code = f"{day:%Y%m%d}"
+    run = f"{staging}/{run_id}"
+    staged, target, trash = f"{run}/proc_ymd={code}", f"{table}/proc_ymd={code}", f"{run}/replaced"
+
+    # Read: Spark's file index is given the day folders; it checks and lists each, then opens the files.
+    for folder in utc_folders(day):
+        key = f"{layout.trail_root}/{layout.account}/CloudTrail/{layout.region}/{folder:%Y/%m/%d}"
+        calls.dir_status(log, key, "reader: day folder")
+        calls.list_dir(log, key, "reader: day folder")
+        name = f"{layout.account}_CloudTrail_{layout.region}_{folder:%Y%m%d}T0005Z_abc.json.gz"
+        calls.get(log, f"{key}/{name}", "reader: delivery file")
+
+    # Writability check (the code change landing in main): a marker written then deleted in the staging run.
+    calls.dir_status(out, f"{run}/_writable", "writable check: create")
+    calls.put(out, f"{run}/_writable", "writable check")
+    calls.delete(out, f"{run}/_writable", "writable check")
+    calls.put(out, f"{run}/", "writable check: marker of the emptied parent")
+
+    calls.spark_write(out, staged, table, "staged write")
+
+    # Publish: the previous day moves to the run's trash, the staged day into the table, then clean-up.
+    calls.dir_status(out, target, "publish: does the day exist")
+    calls.dir_status(out, run, "publish: mkdirs of trash's parent")
+    calls.rename(out, target, trash, ["part-00000"], "publish: previous day to trash")
+    calls.dir_status(out, table, "publish: mkdirs of the table root")
+    calls.parents(out, table, table, "publish: mkdirs of the table root (first run)")
+    calls.put(out, f"{table}/", "publish: table root marker (first run)")
+    calls.rename(out, staged, target, ["part-00000", "_SUCCESS"], "publish: staged day into the table")
+    calls.add(f"LIST s3://{out}/{trash}/ (delete trash)", _list(out, trash + "/", False))
+    calls.delete(out, f"{trash}/part-00000", "delete trash")
+    calls.dir_status(out, run, "delete staging run")
+    calls.delete(out, f"{run}/", "delete staging run marker")
+    calls.put(out, f"{staging}/", "delete staging run: marker of the emptied parent")
+    calls.dir_status(out, staging, "staging root status")
+
+    # Report of the written files, and the unmapped-fields read back.
+    calls.list_dir(out, target, "list written files")
+    calls.get(out, f"{target}/part-00000", "read back unmapped fields")
+
+    # A range run stages several days and swaps each one the same way; a second day adds no new kind of request.
+
+    # Quarantine: the files with quarantined records are read again; Spark writes JSON and reads it back.
+    calls.spark_write(out, f"{quarantine}/proc_ymd={code}", table, "quarantine write")
+    calls.dir_status(out, quarantine, "quarantine root status")
+    calls.list_dir(out, f"{quarantine}/proc_ymd={code}", "quarantine read back")
+    calls.get(out, f"{quarantine}/proc_ymd={code}/part-00000", "quarantine read back")
+
+    # Report (--report): Hadoop create() of one file, overwriting the previous one.
+    calls.dir_status(out, layout.report, "report create")
+    calls.dir_status(out, layout.report.rsplit("/", 1)[0], "report parent")
+    calls.put(out, layout.report, "report")
+
+    # Verification of digests (--verify-digests, `verify`): list, GET and HEAD the digest files, public keys.
+    for folder in utc_folders(day):
+        key = f"{layout.trail_root}/{layout.account}/CloudTrail-Digest/{layout.region}/{folder:%Y/%m/%d}"
+        calls.list_dir(log, key, "digest listing")
+        name = (
+            f"{layout.account}_CloudTrail-Digest_{layout.region}_trail_{layout.region}_{folder:%Y%m%d}T001728Z.json.gz"
+        )
+        calls.get(log, f"{key}/{name}", "digest file (GET, and HEAD for its signature metadata)")
+    calls.add("cloudtrail:ListPublicKeys (digest signatures)", Request("cloudtrail:ListPublicKeys", "*"))
+
+    # The code: the entry scripts and the package zip.
+    for name in ("glue_job.py", "spark_submit_job.py", "cloudtrail_etl.zip"):
+        calls.get(layout.code_bucket, f"{layout.code_prefix}/{name}", "code")
+    return calls.calls
+
+
+def job_calls(layout: Layout, catalog_mode: str, day: dt.date = dt.date(2026, 1, 2)) -> list[Call]:
+    """Every request of one run (discovery, Spark/Hadoop, catalog step), without duplicates, in order."""
+    seen: set[Call] = set()
+    unique = []
+    for call in [*discovery_calls(layout, day), *hadoop_calls(layout, day), *catalog_calls(catalog_mode, layout)]:
+        if call not in seen:
+            seen.add(call)
+            unique.append(call)
+    return unique
+
+
+def not_granted(layout: Layout) -> list[Request]:
+    """Requests the job never makes and a job role must not be allowed: the policy stays as narrow as it can."""
+    out, log, table = layout.output_bucket, layout.log_bucket, layout.output_prefix
+    parent = table.rsplit("/", 1)[0] if "/" in table else ""
+    base = f"arn:aws:glue:{layout.region}:{layout.account}"
+    other_keys = [f"{table}_other/x", f"{table}x/part-0", "other-table/part-0", f"{layout.trail_root}x/secret"]
+    if parent:
+        other_keys += [f"{parent}/other/part-0", f"{parent}/", parent]
+    requests = [Request(action, _object(out, key)) for key in other_keys for action in ("s3:GetObject", "s3:PutObject")]
+    requests += [Request("s3:DeleteObject", _object(out, f"{parent}/other/part-0" if parent else "other/part-0"))]
+    trail_key = f"{layout.trail_root}/{layout.account}/CloudTrail/{layout.region}/2026/01/02/x.json.gz"
+    requests += [Request(action, _object(log, trail_key)) for action in ("s3:PutObject", "s3:DeleteObject")]
+    outside_trail = f"{layout.log_prefix}/other/x" if layout.log_prefix else "other/x"
+    requests += [Request("s3:GetObject", _object(log, outside_trail))]
+    requests += [Request("s3:GetObject", _object(layout.code_bucket, "other/glue_job.py"))]
+    requests += [
+        Request("glue:DeleteTable", f"{base}:table/{layout.database}/{layout.table}"),
+        Request("glue:DeleteDatabase", f"{base}:database/{layout.database}"),
+        Request("glue:CreateTable", f"{base}:table/otherdb/{layout.table}"),
+        Request("glue:CreateTable", f"{base}:database/otherdb"),
+        Request("glue:GetTable", f"{base}:table/{layout.database}/other_table"),
+        Request("glue:StartCrawler", f"{base}:crawler/other-crawler"),
+        Request("glue:CreateCrawler", f"{base}:crawler/{layout.crawler}"),
+        Request("iam:PassRole", f"arn:aws:iam::{layout.account}:role/any"),
+    ]
+    return requests
+
+
+def denied(calls: list[Call], decide: Callable[[Request], bool]) -> list[Call]:
+    """The calls with at least one check `decide` refuses."""
+    return [call for call in calls if not all(decide(check) for check in call.checks)]

@@ -1,0 +1,376 @@
+"""The deploy/ templates' job-role policies grant every request the job makes, and not much more.
+
+Each template is resolved as CloudFormation would (parameters, conditions, intrinsic functions) for several
+deployments, and its job role's statements are evaluated with IAM's rules (tests/iam_policy.py) against the
+request list of one run (tests/job_requests.py): Spark/Hadoop's S3 requests including the HEAD probes of keys that
+do not exist, boto3's listings from discovery.py and every Glue call in catalog.py. No AWS is involved.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.iam_policy import Request, evaluate, policy_statements, resolve_template, role_statements
+from tests.job_requests import (
+    CATALOG_EXCLUSIONS,
+    Call,
+    Layout,
+    catalog_calls,
+    catalog_glue_methods,
+    denied,
+    discovery_s3_methods,
+    glue_action,
+    job_calls,
+    not_granted,
+)
+
+DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
+# template -> (file, logical id of the role the job runs as)
+TEMPLATES = {
+    "glue": ("cloudtrail-etl-glue.yaml", "JobRole"),
+    "emr-serverless": ("cloudtrail-etl-emr-serverless.yaml", "JobRole"),
+    "emr-ec2": ("cloudtrail-etl-emr-ec2.yaml", "InstanceRole"),
+}
+KMS_KEY = "arn:aws:kms:ap-northeast-2:123456789012:key/11111111-2222-3333-4444-555555555555"
+LAYOUTS = {
+    # The issue's measurement: a trail under logs/, the table at cloudtrail/parquet/cloudtrail.
+    "trail-under-logs": Layout("trail-bucket", "logs", "lake-bucket", "cloudtrail/parquet/cloudtrail"),
+    # AWSLogs/ at the bucket root (LogPrefix empty), a one-level table prefix.
+    "trail-at-root": Layout("trail-bucket", "", "lake-bucket", "cloudtrail"),
+    # One bucket for both, a deeper trail prefix, SSE-KMS on both sides.
+    "one-bucket-kms": Layout(
+        "shared-bucket",
+        "org/trails/main",
+        "shared-bucket",
+        "analytics/cloudtrail_v2",
+        log_kms_key=KMS_KEY,
+        output_kms_key=KMS_KEY.replace("1111", "9999"),
+    ),
+}
+MODES = ("table", "crawler", "none")
+
+
+def parameters(template: str, layout: Layout, mode: str) -> dict[str, str]:
+    values = {
+        "LogBucket": layout.log_bucket,
+        "LogPrefix": layout.log_prefix,
+        "OutputBucket": layout.output_bucket,
+        "OutputPrefix": layout.output_prefix,
+        "CodeBucket": layout.code_bucket,
+        "CodePrefix": layout.code_prefix,
+        "GlueDatabase": layout.database,
+        "TableName": layout.table,
+        "CatalogMode": mode,
+        "LogKmsKeyArn": layout.log_kms_key,
+        "OutputKmsKeyArn": layout.output_kms_key,
+    }
+    if template == "glue":
+        values["JobName"] = layout.crawler.removesuffix("-crawler")
+    else:
+        values["CrawlerName"] = layout.crawler if mode == "crawler" else ""
+    return values
+
+
+def job_role(template: str, layout: Layout, mode: str, text: str | None = None) -> list[dict]:
+    name, role = TEMPLATES[template]
+    resolved = resolve_template(DEPLOY / name, parameters(template, layout, mode), text=text)
+    return role_statements(resolved, role)
+
+
+def _decide(statements: list[dict]):
+    return lambda request: evaluate(statements, request).allowed
+
+
+def _explain(statements: list[dict], calls: list[Call]) -> str:
+    lines = []
+    for call in calls:
+        refused = [check for check in call.checks if not evaluate(statements, check).allowed]
+        lines.append(f"  {call.what}: refused {'; '.join(str(check) for check in refused)}")
+    return "\n".join(lines)
+
+
+# --- the templates ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("layout_name", sorted(LAYOUTS))
+@pytest.mark.parametrize("template", sorted(TEMPLATES))
+def test_job_role_allows_every_request_of_a_run(template: str, layout_name: str, mode: str) -> None:
+    layout = LAYOUTS[layout_name]
+    statements = job_role(template, layout, mode)
+    calls = job_calls(layout, mode)
+    required = [call for call in calls if not call.tolerated]
+    refused = denied(required, _decide(statements))
+    assert not refused, f"{len(refused)} of {len(required)} calls denied:\n" + _explain(statements, refused)
+    # The catalog step is really part of what was checked (a mode with no Glue calls would pass trivially).
+    glue_checks = {check.action for call in calls for check in call.checks if check.action.startswith("glue:")}
+    assert (mode == "none") == (not glue_checks)
+
+
+@pytest.mark.parametrize("layout_name", sorted(LAYOUTS))
+@pytest.mark.parametrize("template", sorted(TEMPLATES))
+def test_job_role_grants_nothing_the_job_does_not_need(template: str, layout_name: str) -> None:
+    layout = LAYOUTS[layout_name]
+    for mode in MODES:
+        statements = job_role(template, layout, mode)
+        allowed = [str(request) for request in not_granted(layout) if evaluate(statements, request).allowed]
+        assert not allowed, f"{template} ({mode} mode) allows requests the job never makes: {allowed}"
+        # No reads above the table's prefix either: S3A's HEADs of those parents are denied, and tolerated.
+        parents = [call for call in job_calls(layout, mode) if call.tolerated and call.what.startswith("HEAD ")]
+        assert parents or "/" not in layout.output_prefix
+        assert denied(parents, _decide(statements)) == parents
+
+
+@pytest.mark.parametrize("template", sorted(TEMPLATES))
+def test_catalog_grants_follow_the_mode(template: str) -> None:
+    layout = LAYOUTS["trail-under-logs"]
+    base = f"arn:aws:glue:{layout.region}:{layout.account}"
+    table_call = Request("glue:CreatePartition", f"{base}:table/{layout.database}/{layout.table}")
+    crawler_call = Request("glue:StartCrawler", f"{base}:crawler/{layout.crawler}")
+    for mode, table_allowed, crawler_allowed in (
+        ("table", True, False),
+        ("crawler", False, True),
+        ("none", False, False),
+    ):
+        statements = job_role(template, layout, mode)
+        assert evaluate(statements, table_call).allowed is table_allowed, (template, mode)
+        assert evaluate(statements, crawler_call).allowed is crawler_allowed, (template, mode)
+
+
+def test_the_policies_of_commit_92d1d76_fail_the_check() -> None:
+    """The S3 statements of the templates before this change (verbatim), resolved for the issue's layout: the HEAD
+    probes are denied, which is what failed runs on AWS. Kept here so the check is shown to catch that bug."""
+    old = textwrap.dedent(
+        """
+        Parameters:
+          LogBucket: {Type: String}
+          LogPrefix: {Type: String, Default: ""}
+          OutputBucket: {Type: String}
+          OutputPrefix: {Type: String}
+          CodeBucket: {Type: String}
+          CodePrefix: {Type: String}
+        Conditions:
+          HasLogPrefix: !Not [!Equals [!Ref LogPrefix, ""]]
+        Resources:
+          Policy:
+            Type: AWS::IAM::ManagedPolicy
+            Properties:
+              Roles: [!Ref Role]
+              PolicyDocument:
+                Statement:
+                  - Sid: ListTrailPrefix
+                    Effect: Allow
+                    Action: s3:ListBucket
+                    Resource: !Sub "arn:${AWS::Partition}:s3:::${LogBucket}"
+                    Condition:
+                      StringLike:
+                        s3:prefix:
+                          - !If [HasLogPrefix, !Sub "${LogPrefix}/AWSLogs", AWSLogs]
+                          - !If [HasLogPrefix, !Sub "${LogPrefix}/AWSLogs/*", AWSLogs/*]
+                  - Sid: ReadTrailObjects
+                    Effect: Allow
+                    Action: s3:GetObject
+                    Resource: !If
+                      - HasLogPrefix
+                      - !Sub "arn:${AWS::Partition}:s3:::${LogBucket}/${LogPrefix}/AWSLogs/*"
+                      - !Sub "arn:${AWS::Partition}:s3:::${LogBucket}/AWSLogs/*"
+                  - Sid: ListOutputPrefixes
+                    Effect: Allow
+                    Action: s3:ListBucket
+                    Resource: !Sub "arn:${AWS::Partition}:s3:::${OutputBucket}"
+                    Condition:
+                      StringLike:
+                        s3:prefix:
+                          - !Ref OutputPrefix
+                          - !Sub "${OutputPrefix}/*"
+                          - !Sub "${OutputPrefix}_staging"
+                          - !Sub "${OutputPrefix}_staging/*"
+                          - !Sub "${OutputPrefix}_quarantine"
+                          - !Sub "${OutputPrefix}_quarantine/*"
+                          - !Sub "${OutputPrefix}_reports"
+                          - !Sub "${OutputPrefix}_reports/*"
+                  - Sid: ReadWriteDeleteOutput
+                    Effect: Allow
+                    Action: [s3:GetObject, s3:PutObject, s3:DeleteObject, s3:AbortMultipartUpload]
+                    Resource:
+                      - !Sub "arn:${AWS::Partition}:s3:::${OutputBucket}/${OutputPrefix}/*"
+                      - !Sub "arn:${AWS::Partition}:s3:::${OutputBucket}/${OutputPrefix}_staging/*"
+                      - !Sub "arn:${AWS::Partition}:s3:::${OutputBucket}/${OutputPrefix}_quarantine/*"
+                      - !Sub "arn:${AWS::Partition}:s3:::${OutputBucket}/${OutputPrefix}_reports/*"
+                      - !Sub "arn:${AWS::Partition}:s3:::${OutputBucket}/${OutputPrefix}_$folder$"
+                      - !Sub "arn:${AWS::Partition}:s3:::${OutputBucket}/${OutputPrefix}_staging_$folder$"
+                      - !Sub "arn:${AWS::Partition}:s3:::${OutputBucket}/${OutputPrefix}_quarantine_$folder$"
+                      - !Sub "arn:${AWS::Partition}:s3:::${OutputBucket}/${OutputPrefix}_reports_$folder$"
+                  - Sid: ReadCode
+                    Effect: Allow
+                    Action: s3:GetObject
+                    Resource: !Sub "arn:${AWS::Partition}:s3:::${CodeBucket}/${CodePrefix}/*"
+          Role: {Type: AWS::IAM::Role, Properties: {}}
+        """
+    )
+    layout = LAYOUTS["trail-under-logs"]
+    overrides = {
+        "LogBucket": layout.log_bucket,
+        "LogPrefix": layout.log_prefix,
+        "OutputBucket": layout.output_bucket,
+        "OutputPrefix": layout.output_prefix,
+        "CodeBucket": layout.code_bucket,
+        "CodePrefix": layout.code_prefix,
+    }
+    statements = role_statements(resolve_template("old.yaml", overrides, text=old), "Role")
+    s3_calls = [
+        call
+        for call in job_calls(layout, "none")
+        if not call.tolerated and all(check.action.startswith("s3:") for check in call.checks)
+    ]
+    refused = denied(s3_calls, _decide(statements))
+    what = [call.what for call in refused]
+    assert refused, "the old policy passes: the check does not see the HEAD-probe bug"
+    assert all(call.what.startswith("HEAD ") for call in refused), what
+    day_folder = f"HEAD s3://{layout.log_bucket}/logs/AWSLogs/{layout.account}/CloudTrail/{layout.region}/2026/01/01 ("
+    assert any(name.startswith(day_folder) for name in what), what
+    assert any(name.startswith(f"HEAD s3://{layout.output_bucket}/{layout.output_prefix} (") for name in what), what
+    staging_root = f"HEAD s3://{layout.output_bucket}/{layout.output_prefix}_staging ("
+    assert any(name.startswith(staging_root) for name in what), what
+
+
+def test_glue_crawler_creates_no_partition_index() -> None:
+    """Crawlers create partition indexes unless told not to; the crawler role has no glue:CreatePartitionIndex."""
+    layout = LAYOUTS["trail-under-logs"]
+    resolved = resolve_template(DEPLOY / TEMPLATES["glue"][0], parameters("glue", layout, "crawler"))
+    resources = resolved.resources()
+    configuration = json.loads(resources["Crawler"]["Properties"]["Configuration"])
+    assert configuration["CreatePartitionIndex"] is False
+    crawler_role = role_statements(resolved, "CrawlerRole")
+    index = Request("glue:CreatePartitionIndex", f"arn:aws:glue:{layout.region}:{layout.account}:table/cloudtrail/x")
+    assert not evaluate(crawler_role, index).allowed
+
+
+@pytest.mark.parametrize("existing", ["true", "false"])
+def test_glue_stack_can_use_an_existing_database(existing: str) -> None:
+    layout = LAYOUTS["trail-under-logs"]
+    overrides = {**parameters("glue", layout, "table"), "CreateDatabase": "false" if existing == "true" else "true"}
+    resources = resolve_template(DEPLOY / TEMPLATES["glue"][0], overrides).resources()
+    assert ("GlueDatabaseResource" in resources) is (existing == "false")
+    # The job still finds the database: its role may read it (and create it should it disappear).
+    statements = role_statements(resolve_template(DEPLOY / TEMPLATES["glue"][0], overrides), "JobRole")
+    assert not denied(catalog_calls("table", layout), _decide(statements))
+
+
+@pytest.mark.parametrize("template", sorted(TEMPLATES))
+def test_templates_pass_the_stack_region_to_the_job(template: str) -> None:
+    layout = LAYOUTS["trail-under-logs"]
+    overrides = {**parameters(template, layout, "table"), "ScheduleEnabled": "true"}
+    if template == "emr-ec2":
+        overrides.update(ClusterId="j-2AXXXXXXGAPLF", PySparkPython="/usr/bin/python3.11")
+    resources = resolve_template(DEPLOY / TEMPLATES[template][0], overrides).resources()
+    if template == "glue":
+        assert resources["GlueJob"]["Properties"]["DefaultArguments"]["--region"] == "ap-northeast-2"
+        return
+    # The scheduled run's input is the API request as JSON; the job's arguments end in --region REGION.
+    request = json.loads(resources["DailySchedule"]["Properties"]["Target"]["Input"])
+    arguments = json.dumps(request)
+    assert '"--region", "ap-northeast-2"' in arguments, arguments
+    if template == "emr-ec2":
+        assert request["JobFlowId"] == "j-2AXXXXXXGAPLF"
+        assert '"spark.pyspark.python=/usr/bin/python3.11"' in arguments
+
+
+def test_emr_ec2_policy_can_go_to_an_existing_role() -> None:
+    layout = LAYOUTS["trail-under-logs"]
+    overrides = {**parameters("emr-ec2", layout, "table"), "ExistingRoleName": "EMR_EC2_DefaultRole"}
+    resolved = resolve_template(DEPLOY / TEMPLATES["emr-ec2"][0], overrides)
+    resources = resolved.resources()
+    assert "InstanceRole" not in resources and "InstanceProfile" not in resources
+    assert resources["JobPolicy"]["Properties"]["Roles"] == ["EMR_EC2_DefaultRole"]
+    calls = [call for call in job_calls(layout, "table") if not call.tolerated]
+    assert not denied(calls, _decide(policy_statements(resolved, "JobPolicy")))
+
+
+# --- the request list follows the code -------------------------------------------------------------------------
+
+
+def test_catalog_calls_are_read_from_catalog_py() -> None:
+    assert {"get_database", "create_database", "get_table", "create_table", "update_table"} <= catalog_glue_methods(
+        "table"
+    )
+    assert {"create_partition", "update_partition"} <= catalog_glue_methods("table")
+    assert {"get_crawler", "start_crawler"} <= catalog_glue_methods("crawler")
+    assert glue_action("update_partition") == "glue:UpdatePartition"
+    for mode, method in CATALOG_EXCLUSIONS:  # the exclusions name calls that still exist
+        assert method in catalog_glue_methods(mode), (mode, method)
+
+
+def test_a_new_glue_call_fails_the_check_until_granted(tmp_path: Path) -> None:
+    source = (Path(__file__).resolve().parent.parent / "cloudtrail_etl" / "catalog.py").read_text()
+    marker = '            action = "updated"\n'
+    assert marker in source
+    changed = source.replace(marker, marker + "            glue.batch_delete_partition(DatabaseName=database)\n")
+    path = tmp_path / "catalog.py"
+    path.write_text(changed)
+    assert "batch_delete_partition" in catalog_glue_methods("table", path)
+    layout = LAYOUTS["trail-under-logs"]
+    statements = job_role("glue", layout, "table")
+    calls = catalog_calls("table", layout, path)
+    refused = denied(calls, _decide(statements))
+    assert [call.what for call in refused] == ["catalog.py glue.batch_delete_partition (table mode)"]
+
+
+def test_discovery_s3_calls_are_read_from_discovery_py() -> None:
+    assert discovery_s3_methods() == {"list_objects_v2"}
+
+
+def test_s3_requests_cover_every_kind_of_step() -> None:
+    calls = job_calls(LAYOUTS["trail-under-logs"], "table")
+    actions = {check.action for call in calls for check in call.checks}
+    assert {"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket", "s3:AbortMultipartUpload"} <= actions
+    assert "cloudtrail:ListPublicKeys" in actions
+    whats = " | ".join(call.what for call in calls)
+    for step in ("reader: day folder", "writable check", "staged write", "publish", "quarantine", "report", "digest"):
+        assert step in whats, step
+    # HEAD probes of missing keys carry no s3:prefix: the ListBucket they need is unconditioned.
+    probes = [call for call in calls if call.what.startswith("HEAD ")]
+    assert probes and all(call.checks[1] == Request("s3:ListBucket", call.checks[1].resource) for call in probes)
+
+
+# --- the evaluator -------------------------------------------------------------------------------------------------
+
+
+def test_evaluator_follows_iam_rules() -> None:
+    bucket, key = "arn:aws:s3:::b", "arn:aws:s3:::b/logs/AWSLogs/x"
+    listing = {
+        "Effect": "Allow",
+        "Action": "s3:ListBucket",
+        "Resource": bucket,
+        "Condition": {"StringLike": {"s3:prefix": ["logs/AWSLogs/*"]}},
+    }
+    with_prefix = Request("s3:ListBucket", bucket, (("s3:prefix", "logs/AWSLogs/1/"),))
+    assert evaluate([listing], with_prefix).allowed
+    assert not evaluate([listing], Request("s3:ListBucket", bucket, (("s3:prefix", "other/"),))).allowed
+    # A request without the condition key (a HEAD's ListBucket check) does not match ...
+    assert not evaluate([listing], Request("s3:ListBucket", bucket)).allowed
+    # ... unless the operator is ...IfExists or negated.
+    if_exists = {**listing, "Condition": {"StringLikeIfExists": {"s3:prefix": ["logs/*"]}}}
+    assert evaluate([if_exists], Request("s3:ListBucket", bucket)).allowed
+    negated = {**listing, "Condition": {"StringNotLike": {"s3:prefix": ["secret/*"]}}}
+    assert evaluate([negated], Request("s3:ListBucket", bucket)).allowed
+    assert not evaluate([negated], Request("s3:ListBucket", bucket, (("s3:prefix", "secret/a"),))).allowed
+    # Actions ignore case, resources do not; * spans slashes, ? is one character.
+    read = {"Effect": "Allow", "Action": "S3:get*", "Resource": "arn:aws:s3:::b/logs/AWSLogs/?"}
+    assert evaluate([read], Request("s3:GetObject", key)).allowed
+    assert not evaluate([read], Request("s3:GetObject", key.upper())).allowed
+    assert not evaluate([read], Request("s3:GetObject", key + "y")).allowed
+    # An explicit Deny wins; NotAction / NotResource.
+    deny = {"Effect": "Deny", "NotAction": "s3:List*", "NotResource": "arn:aws:s3:::b/public/*"}
+    decision = evaluate([read, deny], Request("s3:GetObject", key))
+    assert not decision.allowed and decision.reason == "explicit deny"
+    assert evaluate([read, deny], Request("s3:GetObject", "arn:aws:s3:::b/logs/AWSLogs/x")).reason == "explicit deny"
+    everything = {"Effect": "Allow", "Action": "*", "Resource": "*"}
+    assert evaluate([everything, deny], Request("s3:GetObject", "arn:aws:s3:::b/public/x")).allowed
+    assert evaluate([], Request("s3:GetObject", key)).reason.startswith("implicit deny")
+    with pytest.raises(ValueError, match="not supported"):
+        evaluate([{**listing, "Condition": {"NumericLessThan": {"s3:max-keys": "10"}}}], with_prefix)
