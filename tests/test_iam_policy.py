@@ -245,6 +245,9 @@ def test_glue_crawler_creates_no_partition_index() -> None:
     resources = resolved.resources()
     configuration = json.loads(resources["Crawler"]["Properties"]["Configuration"])
     assert configuration["CreatePartitionIndex"] is False
+    from cloudtrail_etl.catalog import CRAWLER_CONFIGURATION
+
+    assert configuration == CRAWLER_CONFIGURATION  # the stack's crawler and --create-crawler's are the same
     crawler_role = role_statements(resolved, "CrawlerRole")
     index = Request("glue:CreatePartitionIndex", f"arn:aws:glue:{layout.region}:{layout.account}:table/cloudtrail/x")
     assert not evaluate(crawler_role, index).allowed
