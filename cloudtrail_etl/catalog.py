@@ -2,8 +2,8 @@
 
 Three ways, from cheapest to most hands-off:
 
-* `update_catalog_table`: keep one table whose columns come from `output_schema()` and add the day's partition with
-  Glue API calls. Deterministic, a handful of calls per run, no crawler to pay for or wait on.
+* `update_catalog_table`: keep one table whose columns come from `output_schema()` and add the days' partitions with
+  Glue API calls (batches of 100). Deterministic, a handful of calls per run, no crawler to pay for or wait on.
 * `run_crawler`: start (optionally create) a Glue crawler over the table root and optionally wait for it.
 * `athena_ddl`: a `CREATE EXTERNAL TABLE` with partition projection; Athena then needs no partitions at all.
 
@@ -17,6 +17,7 @@ import datetime as dt
 import json
 import re
 import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -38,6 +39,7 @@ TABLE_PARAMETERS = {"classification": "parquet", "EXTERNAL": "TRUE", "parquet.co
 # What Spark leaves next to the data files: a crawler that reads them invents tables or fails on them.
 CRAWLER_EXCLUSIONS = ["**/_SUCCESS", "**/_temporary/**", "**/.spark-staging-*/**", "**/*.crc"]
 # One table for the whole root (not one per folder), partitions inherit the table schema, new columns are merged.
+BATCH_SIZE = 100  # BatchCreatePartition and BatchUpdatePartition take at most 100 partitions a call
 CRAWLER_CONFIGURATION = {
     "Version": 1.0,
     # Crawlers add a partition index by default, which needs glue:CreatePartitionIndex; one key of daily partitions
@@ -260,45 +262,80 @@ def _partition_input(descriptor: dict[str, Any], location: str, day_code: str) -
     }
 
 
-def update_catalog_table(glue: Any, database: str, table: str, location: str, day_code: str) -> dict[str, Any]:
-    """Create the database and table if missing and add (or refresh) the day's partition; safe to re-run."""
+def _batch_errors(response: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(day code, error code, message) of each partition a batch call did not take."""
+    return [
+        (
+            "/".join(error.get("PartitionValues") or error.get("PartitionValueList") or []),
+            error.get("ErrorDetail", {}).get("ErrorCode", ""),
+            error.get("ErrorDetail", {}).get("ErrorMessage", ""),
+        )
+        for error in response.get("Errors", [])
+    ]
+
+
+def _raise_for(errors: list[tuple[str, str, str]], database: str, table: str) -> None:
+    if errors:
+        named = "; ".join(f"{PARTITION_COLUMN}={code}: {kind} {message}".strip() for code, kind, message in errors)
+        raise CatalogFailed(f"glue partitions of {database}.{table}: {named}")
+
+
+def _add_partitions(glue: Any, database: str, table: str, inputs: list[dict[str, Any]]) -> tuple[list, list]:
+    """(created, updated) day codes: BatchCreatePartition, and BatchUpdatePartition for the days that exist."""
+    created: list[str] = []
+    updated: list[str] = []
+    for start in range(0, len(inputs), BATCH_SIZE):
+        chunk = inputs[start : start + BATCH_SIZE]
+        response = glue.batch_create_partition(DatabaseName=database, TableName=table, PartitionInputList=chunk)
+        errors = _batch_errors(response)
+        _raise_for([e for e in errors if e[1] != "AlreadyExistsException"], database, table)
+        existing = {code for code, _, _ in errors}
+        created += [p["Values"][0] for p in chunk if p["Values"][0] not in existing]
+        # Re-runs of days: point their partitions at the current folders and columns instead of duplicating them.
+        entries = [
+            {"PartitionValueList": p["Values"], "PartitionInput": p} for p in chunk if p["Values"][0] in existing
+        ]
+        if entries:
+            failed = _batch_errors(glue.batch_update_partition(DatabaseName=database, TableName=table, Entries=entries))
+            if failed:
+                raise CatalogFailed(
+                    f"glue partitions of {database}.{table}: " + "; ".join(": ".join(e) for e in failed)
+                )
+            updated += [entry["PartitionValueList"][0] for entry in entries]
+    return created, updated
+
+
+def update_catalog_table(
+    glue: Any, database: str, table: str, location: str, day_codes: str | Sequence[str]
+) -> dict[str, Any]:
+    """Create the database and table if missing and add (or refresh) the days' partitions, in batches of
+    BATCH_SIZE; safe to re-run."""
+    codes = [day_codes] if isinstance(day_codes, str) else list(day_codes)
     name = f"{database}.{table}"
     step = f"glue catalog update of {name}"
     try:
         database_created = _ensure_database(glue, database)
         step = f"glue table {name}"
         descriptor, table_created, added = _ensure_table(glue, database, table, location)
-        step = f"glue partition {PARTITION_COLUMN}={day_code} of {name}"
-        partition = _partition_input(descriptor, location, day_code)
-        try:
-            glue.create_partition(DatabaseName=database, TableName=table, PartitionInput=partition)
-            action = "created"
-        except ClientError as exc:
-            if _code(exc) != "AlreadyExistsException":
-                raise
-            # Re-run of a day: point the partition at the current folder and columns instead of duplicating it.
-            glue.update_partition(
-                DatabaseName=database,
-                TableName=table,
-                PartitionValueList=[day_code],
-                PartitionInput=partition,
-            )
-            action = "updated"
+        step = f"glue partitions {PARTITION_COLUMN}={codes[0]}..{codes[-1]} of {name}"
+        inputs = [_partition_input(descriptor, location, code) for code in codes]
+        created, updated = _add_partitions(glue, database, table, inputs)
     except (ClientError, BotoCoreError) as exc:
         raise _failed(step, exc) from exc
-    return {
+    result: dict[str, Any] = {
         "mode": "table",
         "table": name,
         "database_created": database_created,
         "table_created": table_created,
         "columns_added": added,
-        "partition": f"{PARTITION_COLUMN}={day_code}",
-        "partition_location": partition["StorageDescriptor"]["Location"],
-        "partition_action": action,
+        "partitions_created": created,
+        "partitions_updated": updated,
     }
-
-
-# --- crawler mode ----------------------------------------------------------------------------------------------
+    if len(codes) == 1:
+        result["partition"] = f"{PARTITION_COLUMN}={codes[0]}"
+        result["partition_location"] = inputs[0]["StorageDescriptor"]["Location"]
+        result["partition_action"] = "created" if created else "updated"
+    return result
 
 
 def crawler_definition(name: str, location: str, role: str, database: str) -> dict[str, Any]:
@@ -524,10 +561,9 @@ def athena_ddl(table: str, location: str, start: str = "20130101") -> str:
 # --- entry point for the job -----------------------------------------------------------------------------------
 
 
-def publish_day(config: JobConfig, glue: Any = None) -> dict[str, Any]:
-    """The catalog step of a run, chosen by the options: {} when neither --catalog-table nor --crawler is set."""
-    from cloudtrail_etl.days import proc_ymd
-
+def publish_days(config: JobConfig, day_codes: Sequence[str], glue: Any = None) -> dict[str, Any]:
+    """The catalog step of a run, for the days it wrote, chosen by the options: {} when neither --catalog-table nor
+    --crawler is set. One crawl for all the days."""
     if not (config.catalog_table or config.crawler):
         return {}
     if glue is None:
@@ -539,7 +575,7 @@ def publish_day(config: JobConfig, glue: Any = None) -> dict[str, Any]:
             raise _failed("creating a glue client", exc) from exc
     if config.catalog_table:
         database, table = config.catalog_table.split(".", 1)
-        return update_catalog_table(glue, database, table, config.output, proc_ymd(config.day))
+        return update_catalog_table(glue, database, table, config.output, day_codes)
     return run_crawler(
         glue,
         config.crawler,

@@ -22,21 +22,41 @@ def _fail(message: str, code: int) -> int:
     return code
 
 
+def _late_note(report) -> str:
+    """Events of days before the first one (late deliveries) are never dropped silently: say how to add them."""
+    earlier = sorted(day for day in report.events_for_other_days if day < report.target_date)
+    if not earlier:
+        return ""
+    count = sum(report.events_for_other_days[day] for day in earlier)
+    last = report.last_date or report.target_date
+    return (
+        f"; {count} events belong to days before {report.target_date} ({', '.join(earlier)}): "
+        f"run --from {earlier[0]} --to {last} to add them"
+    )
+
+
 def _summary(report) -> str:
     mb = 1024 * 1024
+    span = report.target_date + (f"..{report.last_date}" if report.last_date else "")
     if not report.input_files:
         early = f" ({report.files_delivered_before_day} delivered before the day began)"
         return (
-            f"no delivery files for KST day {report.target_date} under {report.input}"
+            f"no delivery files for KST day {span} under {report.input}"
             f"{early if report.files_delivered_before_day else ''}: nothing was written, the table was left as it was"
         )
+    written = [day for day in report.days if day.status == "written"]
+    rows = sum(day.rows_written for day in written)
+    files = sum(day.output_files for day in written)
+    where = f"{len(written)} of {len(report.days)} days ({span}, KST)" if report.last_date else f"{span} (KST)"
+    kept = [f"{day.target_date} {day.status}" for day in report.days if day.status != "written"]
     return (
         f"read {report.input_files} files ({report.input_bytes / mb:.1f} MiB), {report.events_read} events "
         f"(skipped {report.files_delivered_before_day} delivered over an hour before the day began); "
-        f"wrote {report.rows_written} rows of {report.target_date} (KST) to {report.output_path} "
-        f"in {report.output_files} files ({report.output_bytes / mb:.1f} MiB); "
-        f"dropped {report.duplicates_dropped} duplicates, {report.events_outside_day} outside the day; "
+        f"wrote {rows} rows of {where} to {report.output_path} in {files} files ({report.output_bytes / mb:.1f} MiB); "
+        f"dropped {report.duplicates_dropped} duplicates, {report.events_outside_day} of other days; "
         f"quarantined {report.events_quarantined}; {len(report.bad_files)} bad files; {report.duration_s} s"
+        + (f"; left as they were: {', '.join(kept)}" if kept else "")
+        + _late_note(report)
     )
 
 
@@ -71,7 +91,7 @@ def run_command(argv: Sequence[str], prog: str = "cloudtrail-etl run") -> int:
             traceback.print_exc()
         code = _fail(job.report.error or describe(exc), 1)
     report = job.report
-    if code == 0:
+    if code == 0 or (report.days and any(day.status == "written" for day in report.days)):
         print(_summary(report))
     print(report.to_json())
     if config.report:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from cloudtrail_etl.days import parse_day, yesterday_kst
 from cloudtrail_etl.discovery import ACCOUNT_ID, REGION_NAME
 from cloudtrail_etl.errors import UsageError
+from cloudtrail_etl.plan import RunPlan
 
 # Arguments that AWS Glue adds to every run. They are accepted and ignored; anything else unknown is an error.
 _GLUE_OWN_EXACT = {
@@ -51,7 +52,7 @@ _GLUE_OWN_PREFIXES = (
 class JobConfig:
     input: str
     output: str
-    day: dt.date
+    day: dt.date  # the first (or only) KST day
     report: str | None = None
     quarantine: str | None = None
     skip_bad_files: bool = False
@@ -67,6 +68,13 @@ class JobConfig:
     wait_timeout_s: int = 1800
     region: str | None = None
     traceback: bool = False
+    last_day: dt.date | None = None  # --to; None for a single day
+    late_days: int = 0
+    allow_fewer_rows: bool = False
+
+    @property
+    def plan(self) -> RunPlan:
+        return RunPlan(self.day, self.last_day or self.day, self.late_days)
 
     @property
     def quarantine_root(self) -> str:
@@ -107,6 +115,19 @@ def add_run_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--input", required=True, help="location holding AWSLogs/ (directory or s3://bucket/prefix)")
     parser.add_argument("--output", required=True, help="table root; the day lands in OUTPUT/proc_ymd=YYYYMMDD/")
     parser.add_argument("--date", help="KST day to process, YYYY-MM-DD or YYYYMMDD (default: yesterday in KST)")
+    parser.add_argument(
+        "--from", dest="first_day", help="first KST day of a range (with --to; --to defaults to yesterday)"
+    )
+    parser.add_argument("--to", dest="last_day", help="last KST day of a range, inclusive")
+    parser.add_argument(
+        "--late-days",
+        type=int,
+        default=0,
+        help="also read the N UTC folders after the last day's, for files CloudTrail delivered late (default 0)",
+    )
+    parser.add_argument(
+        "--allow-fewer-rows", **_FLAG, help="replace a day even when it would then hold fewer rows than it does now"
+    )
     parser.add_argument("--report", help="also write the JSON run report to this path (local or s3://)")
     parser.add_argument(
         "--quarantine", help="where unusable records go (default: OUTPUT_quarantine, outside the table)"
@@ -159,8 +180,25 @@ def drop_glue_arguments(extras: Sequence[str], known_options: Sequence[str]) -> 
         raise UsageError(f"unexpected argument {token!r}")
 
 
+def _days(ns: argparse.Namespace) -> tuple[dt.date, dt.date | None]:
+    """(first day, last day or None for a single day) from --date or --from/--to."""
+    if ns.date and (ns.first_day or ns.last_day):
+        raise UsageError("use either --date or --from/--to, not both")
+    if ns.last_day and not ns.first_day:
+        raise UsageError("--to needs --from")
+    if not ns.first_day:
+        return (parse_day(ns.date) if ns.date else yesterday_kst()), None
+    first = parse_day(ns.first_day, "--from")
+    last = parse_day(ns.last_day, "--to") if ns.last_day else yesterday_kst()
+    if last < first:
+        raise UsageError(f"--to {last} is before --from {first}")
+    return first, last
+
+
 def config_from_namespace(ns: argparse.Namespace) -> JobConfig:
-    day = parse_day(ns.date) if ns.date else yesterday_kst()
+    day, last_day = _days(ns)
+    if ns.late_days < 0:
+        raise UsageError("--late-days must be 0 or more")
     if ns.catalog_table and not re.match(r"^[A-Za-z0-9_]+\.[A-Za-z0-9_]+$", ns.catalog_table):
         raise UsageError(f"--catalog-table {ns.catalog_table!r} must be DATABASE.TABLE")
     if ns.create_crawler and not (ns.crawler and ns.crawler_role and ns.crawler_database):
@@ -194,6 +232,9 @@ def config_from_namespace(ns: argparse.Namespace) -> JobConfig:
         wait_timeout_s=ns.wait_timeout,
         region=ns.region,
         traceback=ns.traceback,
+        last_day=last_day,
+        late_days=ns.late_days,
+        allow_fewer_rows=ns.allow_fewer_rows,
     )
 
 

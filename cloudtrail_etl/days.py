@@ -14,7 +14,7 @@ KST_ZONE_ID = "Asia/Seoul"  # a fixed +09:00 since 1988: no daylight saving
 _DATE_FORMS = (re.compile(r"^(\d{4})-(\d{2})-(\d{2})$"), re.compile(r"^(\d{4})(\d{2})(\d{2})$"))
 
 
-def parse_day(text: str) -> dt.date:
+def parse_day(text: str, option: str = "--date") -> dt.date:
     """Accept YYYY-MM-DD or YYYYMMDD; raise ValueError with a readable message otherwise."""
     for form in _DATE_FORMS:
         match = form.match(text.strip())
@@ -23,8 +23,8 @@ def parse_day(text: str) -> dt.date:
             try:
                 return dt.date(year, month, day)
             except ValueError as exc:
-                raise ValueError(f"--date {text!r} is not a real calendar day ({exc})") from None
-    raise ValueError(f"--date {text!r} is not YYYY-MM-DD or YYYYMMDD")
+                raise ValueError(f"{option} {text!r} is not a real calendar day ({exc})") from None
+    raise ValueError(f"{option} {text!r} is not YYYY-MM-DD or YYYYMMDD")
 
 
 def yesterday_kst(now: dt.datetime | None = None) -> dt.date:

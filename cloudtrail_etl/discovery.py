@@ -35,11 +35,16 @@ DELIVERY_TIME_FORMAT = "%Y%m%dT%H%M"
 class InputFile:
     uri: str
     size: int
+    folder_day: dt.date | None = None  # the UTC date folder it was listed in
+
+    @property
+    def name(self) -> str:
+        return self.uri.rsplit("/", 1)[-1]
 
 
 @dataclasses.dataclass(frozen=True)
 class DayInput:
-    """What one run reads: the day folders (handed to Spark) and the log files found in them."""
+    """What one run reads: the date folders (handed to Spark) and the log files found in them."""
 
     folders: tuple[str, ...]
     files: tuple[InputFile, ...]  # the files to read
@@ -75,14 +80,14 @@ class _LocalLister:
         except FileNotFoundError:
             return []
 
-    def files(self, rel: str) -> list[InputFile]:
+    def files(self, rel: str, folder_day: dt.date | None = None) -> list[InputFile]:
         path = os.path.join(self.root, rel)
         try:
             entries = sorted(os.scandir(path), key=lambda e: e.name)
         except FileNotFoundError:
             return []
         return [
-            InputFile(os.path.abspath(e.path), e.stat().st_size)
+            InputFile(os.path.abspath(e.path), e.stat().st_size, folder_day)
             for e in entries
             if e.is_file() and e.name.endswith(LOG_SUFFIX)
         ]
@@ -133,12 +138,13 @@ class _S3Lister:
                 names.append(common["Prefix"].rstrip("/").rsplit("/", 1)[-1])
         return sorted(names)
 
-    def files(self, rel: str) -> list[InputFile]:
+    def files(self, rel: str, folder_day: dt.date | None = None) -> list[InputFile]:
         found = []
         for page in self._pages(rel, delimiter=True):
             for obj in page.get("Contents", []):
                 if obj["Key"].endswith(LOG_SUFFIX):
-                    found.append(InputFile(f"{self.scheme}://{self.bucket}/{obj['Key']}", int(obj["Size"])))
+                    uri = f"{self.scheme}://{self.bucket}/{obj['Key']}"
+                    found.append(InputFile(uri, int(obj["Size"]), folder_day))
         return found
 
     def uri(self, rel: str) -> str:
@@ -188,7 +194,21 @@ def discover_day(
     regions: Sequence[str] = (),
     s3_client=None,
 ) -> DayInput:
-    """List the UTC folders D-1 and D of every (selected) account and region under `input_uri`.
+    """The files of one KST day: UTC folders D-1 and D, less those delivered before the day began."""
+    since = first_delivery(day).strftime(DELIVERY_TIME_FORMAT)
+    return discover(input_uri, utc_folders(day), since, accounts, regions, s3_client)
+
+
+def discover(
+    input_uri: str,
+    folder_days: Sequence[dt.date],
+    delivered_since: str,
+    accounts: Sequence[str] = (),
+    regions: Sequence[str] = (),
+    s3_client=None,
+) -> DayInput:
+    """List the UTC folders `folder_days` of every (selected) account and region under `input_uri`, each once;
+    files named with a delivery time before `delivered_since` are set aside (`skipped`).
 
     `input_uri` holds AWSLogs/; the AWSLogs folder itself is accepted too (a common way to name the trail's
     location)."""
@@ -200,7 +220,6 @@ def discover_day(
         raise InputNotFound(f"no AWSLogs/ folder under --input {input_uri}")
     folders: list[str] = []
     files: list[InputFile] = []
-    since = first_delivery(day).strftime(DELIVERY_TIME_FORMAT)
     account_roots = _selected(_account_roots(lister), accounts, "account", input_uri)
     region_roots = [
         f"{account_rel}/CloudTrail/{region}"
@@ -209,14 +228,14 @@ def discover_day(
         if REGION_NAME.match(region)
     ]
     for region_rel in _selected(region_roots, regions, "region", input_uri):
-        for folder_day in utc_folders(day):
+        for folder_day in folder_days:
             rel = f"{region_rel}/{folder_day:%Y/%m/%d}"
-            found = lister.files(rel)
+            found = lister.files(rel, folder_day)
             if found:
                 folders.append(lister.uri(rel))
                 files.extend(found)
     kept: list[InputFile] = []
     skipped: list[InputFile] = []
     for f in files:
-        (skipped if delivered_before(f.uri.rsplit("/", 1)[-1], since) else kept).append(f)
-    return DayInput(tuple(folders), tuple(kept), tuple(skipped), since)
+        (skipped if delivered_before(f.name, delivered_since) else kept).append(f)
+    return DayInput(tuple(folders), tuple(kept), tuple(skipped), delivered_since)

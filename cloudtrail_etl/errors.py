@@ -49,6 +49,12 @@ class JavaMissing(JobError):
     exit_code = 8
 
 
+class DayWouldShrink(JobError):
+    """A day would hold fewer rows than the table has for it now: it was left untouched (--allow-fewer-rows)."""
+
+    exit_code = 9
+
+
 EXIT_CODES = {
     cls.exit_code: cls
     for cls in (
@@ -59,6 +65,7 @@ EXIT_CODES = {
         OutputNotWritable,
         CatalogFailed,
         JavaMissing,
+        DayWouldShrink,
     )
 }
 

@@ -1,4 +1,8 @@
-"""One run: discover a KST day's files, convert them, write the day, account for every event."""
+"""One run: plan the KST days, discover their files, convert them in one pass, write each day, account for every event.
+
+A range of days is one Spark application and one read of each delivery file: the days are written together into
+staging and each is then swapped into the table on its own, with the guarantees of a single-day run (plan.py).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import datetime as dt
 import os
 import time
 import uuid
+from collections.abc import Sequence
 from urllib.parse import unquote, urlparse
 
 from pyspark.sql import DataFrame, Observation, SparkSession
@@ -15,15 +20,34 @@ from pyspark.sql.types import MapType, StringType
 from cloudtrail_etl import transform as T
 from cloudtrail_etl.config import JobConfig
 from cloudtrail_etl.days import proc_ymd
-from cloudtrail_etl.discovery import DayInput, discover_day, is_s3
-from cloudtrail_etl.errors import BadInputFiles, JobError, NoInputFiles, OutputNotWritable, describe, error_causes
+from cloudtrail_etl.discovery import DayInput, InputFile, discover, is_s3
+from cloudtrail_etl.errors import (
+    BadInputFiles,
+    DayWouldShrink,
+    JobError,
+    NoInputFiles,
+    OutputNotWritable,
+    describe,
+    error_causes,
+)
+from cloudtrail_etl.progress import say
 from cloudtrail_etl.reader import REASON_UNREADABLE, REASON_ZERO_BYTES, read_delivery_files
-from cloudtrail_etl.report import BadFile, RunReport
-from cloudtrail_etl.schema import record_schema
+from cloudtrail_etl.report import (
+    KEPT_BAD_FILES,
+    KEPT_FEWER_ROWS,
+    NO_EVENTS,
+    NO_INPUT,
+    WRITTEN,
+    BadFile,
+    DayReport,
+    RunReport,
+)
+from cloudtrail_etl.schema import output_schema, record_schema
 from cloudtrail_etl.storage import Storage
-from cloudtrail_etl.writer import publish, write_parquet
+from cloudtrail_etl.writer import publish, write_days
 
 MAX_LISTED_BAD_FILES = 1000
+MIB = 1024 * 1024
 
 
 def _absolute(uri: str) -> str:
@@ -43,9 +67,14 @@ def place_events(files: DataFrame) -> DataFrame:
     return T.add_proc_ymd(T.place_in_time(T.explode_records(files)))
 
 
-def to_table(events_of_day: DataFrame) -> DataFrame:
-    """The table's columns, in order: the flattened record, eventtime_kst, unmapped (proc_ymd is the folder)."""
-    return T.flatten_structs(events_of_day.select(f"{T.EVENT}.*", T.EVENTTIME_KST, T.UNMAPPED))
+def to_table(events: DataFrame) -> DataFrame:
+    """The table's columns, in order: the flattened record, eventtime_kst, unmapped, and proc_ymd (the folder)."""
+    return T.flatten_structs(events.select(f"{T.EVENT}.*", T.EVENTTIME_KST, T.UNMAPPED, T.PROC_YMD))
+
+
+def _count_by_day(codes: Sequence[str], condition, prefix: str) -> list:
+    """One observed count per day (Observation has no group-by): cheap comparisons of a short text."""
+    return [F.count_if(condition & (F.col(T.PROC_YMD) == F.lit(code))).alias(f"{prefix}{code}") for code in codes]
 
 
 class Job:
@@ -54,16 +83,24 @@ class Job:
     def __init__(self, spark: SparkSession, config: JobConfig, s3_client=None):
         self.spark = spark
         self.config = config
+        self.plan = config.plan
         self.s3_client = s3_client
         self.storage = Storage(spark)
-        self.output = _absolute(config.output)
+        self.output = _absolute(config.output).rstrip("/")
         self.run_id = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
+        self.staging_run = f"{_absolute(config.staging_root).rstrip('/')}/{self.run_id}"
+        days = self.plan.days
         self.report = RunReport(
-            target_date=config.day.isoformat(),
+            target_date=days[0].isoformat(),
+            last_date=days[-1].isoformat() if len(days) > 1 else None,
             input=config.input,
-            output_path=f"{self.output.rstrip('/')}/proc_ymd={proc_ymd(config.day)}",
+            output_path=self._day_path(days[0]) if len(days) == 1 else self.output,
             spark_version=spark.version,
+            days=[DayReport(day.isoformat(), self._day_path(day)) for day in days],
         )
+
+    def _day_path(self, day: dt.date, root: str | None = None) -> str:
+        return f"{root or self.output}/{T.PROC_YMD}={proc_ymd(day)}"
 
     def run(self) -> RunReport:
         started = time.monotonic()
@@ -81,35 +118,48 @@ class Job:
             self.report.duration_s = round(time.monotonic() - started, 2)
 
     def _run(self) -> None:
-        config, report = self.config, self.report
+        config, report, plan = self.config, self.report, self.plan
         if config.catalog_table or config.crawler:
             from cloudtrail_etl.aws import require_region
 
-            require_region(config.region)  # before any work, not after the day was written
+            require_region(config.region)  # before any work, not after the days were written
         if self.s3_client is None and is_s3(config.input):
             from cloudtrail_etl.aws import client
 
             self.s3_client = client("s3", config.region)
-        day_input = discover_day(_absolute(config.input), config.day, config.accounts, config.regions, self.s3_client)
-        report.input_folders = len(day_input.folders)
-        report.input_files = len(day_input.files)
-        report.input_bytes = day_input.total_bytes
-        report.files_delivered_before_day = len(day_input.skipped)
-        if not day_input.files:
+        span = f"{plan.first_day}" + (f"..{plan.last_day}" if plan.last_day != plan.first_day else "")
+        say(f"listing {len(plan.folder_days)} UTC folders per account and region for KST {span} under {config.input}")
+        run_input = discover(
+            _absolute(config.input), plan.folder_days, plan.delivered_since, config.accounts, config.regions,
+            self.s3_client,
+        )  # fmt: skip
+        report.input_folders = len(run_input.folders)
+        report.input_files = len(run_input.files)
+        report.input_bytes = run_input.total_bytes
+        report.files_delivered_before_day = len(run_input.skipped)
+        reading = {day: 0 for day in plan.days}
+        for f in run_input.files:
+            for day in plan.days_reading(f.folder_day, f.name):
+                reading[day] += 1
+        for day_report, day in zip(report.days, plan.days):
+            day_report.input_files = reading[day]
+        say(f"found {report.input_files} files ({report.input_bytes / MIB:.1f} MiB) in {report.input_folders} folders")
+        if not run_input.files:
+            for day_report in report.days:
+                day_report.status = NO_INPUT
             if config.require_input:
-                early = f" ({len(day_input.skipped)} delivered before the day began)" if day_input.skipped else ""
-                raise NoInputFiles(f"no CloudTrail files for KST day {config.day} under {config.input}{early}")
+                early = f" ({len(run_input.skipped)} delivered before the day began)" if run_input.skipped else ""
+                raise NoInputFiles(f"no CloudTrail files for KST {span} under {config.input}{early}")
             return
-        self._convert(day_input)
+        self._convert(run_input)
 
-    def _convert(self, day_input: DayInput) -> None:
-        config, report = self.config, self.report
-        day_code = proc_ymd(config.day)
-        staging_run = f"{_absolute(config.staging_root).rstrip('/')}/{self.run_id}"
-        staged_day = f"{staging_run}/proc_ymd={day_code}"
+    def _convert(self, run_input: DayInput) -> None:
+        config, report, plan = self.config, self.report, self.plan
+        codes = plan.day_codes
+        self._check_writable()
 
         file_stats, event_stats, written_stats = Observation("files"), Observation("events"), Observation("written")
-        files = read_delivery_files(self.spark, day_input.folders, delivered_since=day_input.delivered_since).observe(
+        files = read_delivery_files(self.spark, run_input.folders, delivered_since=run_input.delivered_since).observe(
             file_stats,
             F.count(F.lit(1)).alias("documents"),
             # Observed metrics come back as scalars: the (rare) problem files travel as one tab/newline text.
@@ -120,114 +170,201 @@ class Job:
                 ),
             ).alias("problems"),
         )
+        placed = F.col(T.QUARANTINE_REASON).isNull()
+        near = [proc_ymd(day) for day in plan.other_days_window()]
         events = place_events(files).observe(
             event_stats,
             F.count(F.lit(1)).alias("events_read"),
-            F.count_if(F.col(T.QUARANTINE_REASON).isNotNull()).alias("quarantined"),
-            F.count_if(F.col(T.QUARANTINE_REASON).isNull() & (F.col(T.PROC_YMD) == day_code)).alias("in_day"),
+            F.count_if(~placed).alias("quarantined"),
             # Names only, as one text: the quarantine pass then re-reads just these files, not the whole input.
-            F.concat_ws(
-                "\n", F.collect_set(F.when(F.col(T.QUARANTINE_REASON).isNotNull(), F.col(T.SOURCE_FILE)))
-            ).alias("quarantined_files"),
+            F.concat_ws("\n", F.collect_set(F.when(~placed, F.col(T.SOURCE_FILE)))).alias("quarantined_files"),
+            *_count_by_day(codes, placed, "in_"),
+            *_count_by_day(near, placed, "near_"),
+            # Days further away (deliveries over a day late) are rare: their codes travel as one text.
+            F.concat_ws(",", F.collect_list(F.when(placed & ~F.col(T.PROC_YMD).isin(*codes, *near), T.PROC_YMD))).alias(
+                "far"
+            ),
         )
-        # Only the day's records, one per eventID, are typed field by field: the dedup shuffle carries each record as
-        # its top-level map rather than the typed row (99-127 CPU s a run instead of 106-172, benchmarks/profile.md).
-        day_events = T.drop_duplicate_deliveries(T.keep_day(events, config.day), T.record_event_id())
-        table = to_table(T.type_records(day_events, record_schema()))
-        table = table.observe(
+        # Only the run's days, one row per eventID, are typed field by field: the dedup shuffle carries each record as
+        # its top-level map rather than the typed row (benchmarks/profile.md).
+        event_id = T.record_event_id()
+        buckets = plan.buckets_per_day(run_input.total_bytes, self.spark.sparkContext.defaultParallelism)
+        clustered = T.cluster_by_day(T.keep_days(events, plan.first_day, plan.last_day), plan.days, buckets, event_id)
+        deduped = T.drop_duplicate_deliveries(clustered, event_id, within=[T.SLOT])
+        table = to_table(T.type_records(deduped, record_schema())).observe(
             written_stats,
-            F.count(F.lit(1)).alias("rows"),
             F.count_if(F.col(T.UNMAPPED).isNotNull()).alias("with_unmapped"),
+            *_count_by_day(codes, F.lit(True), "rows_"),
         )
-        self._check_writable(staging_run)
-        write_parquet(table, staged_day)
+        say(f"converting {len(codes)} day(s) in {len(codes) * buckets} tasks")
+        write_days(table, f"{self.staging_run}/table")
 
         file_metrics, event_metrics, written = file_stats.get, event_stats.get, written_stats.get
         report.events_read = int(event_metrics["events_read"])
         report.events_quarantined = int(event_metrics["quarantined"])
-        report.events_in_day = int(event_metrics["in_day"])
-        report.rows_written = int(written["rows"])
         report.rows_with_unmapped = int(written["with_unmapped"])
-        report.duplicates_dropped = report.events_in_day - report.rows_written
-        report.events_outside_day = report.events_read - report.events_in_day - report.events_quarantined
-
-        report.bad_files = self._bad_files(day_input, int(file_metrics["documents"]), file_metrics["problems"])
-        if report.bad_files and not config.skip_bad_files:
-            self.storage.delete(staging_run)
-            names = ", ".join(f"{b.path} ({b.reason})" for b in report.bad_files[:5])
-            more = f" and {len(report.bad_files) - 5} more" if len(report.bad_files) > 5 else ""
-            raise BadInputFiles(
-                f"{len(report.bad_files)} unreadable file(s): {names}{more}; "
-                "the day was not written (use --skip-bad-files to write the good events)"
-            )
+        for day_report, code in zip(report.days, codes):
+            day_report.events_in_day = int(event_metrics[f"in_{code}"])
+            day_report.rows_written = int(written[f"rows_{code}"])
+            day_report.duplicates_dropped = day_report.events_in_day - day_report.rows_written
+        report.events_for_other_days = self._other_days(event_metrics, near)
+        report.bad_files = self._bad_files(run_input, int(file_metrics["documents"]), file_metrics["problems"])
+        blocked = {} if config.skip_bad_files else self._days_blocked(run_input, report.bad_files)
         if report.events_quarantined:
-            self._write_quarantine(day_input, event_metrics["quarantined_files"])
-        publish(self.storage, staged_day, report.output_path, f"{staging_run}/replaced")
-        self.storage.delete(staging_run)
-        files_written = self.storage.list_files(report.output_path)
-        report.output_files = len(files_written)
-        report.output_bytes = sum(size for _, size in files_written)
-        if report.rows_with_unmapped:
-            report.unmapped_fields = self._unmapped_fields()
-        if config.catalog_table or config.crawler:
+            self._stage_quarantine(run_input, event_metrics["quarantined_files"])
+
+        self._publish_days(blocked)
+        report.add_up_days()
+        written_days = [d for d in report.days if d.status == WRITTEN]
+        if report.rows_with_unmapped and written_days:
+            report.unmapped_fields = self._unmapped_fields([d.output_path for d in written_days])
+        if written_days and (config.catalog_table or config.crawler):
             # Imported only when asked for: a run without a catalog step needs no boto3 on the cluster's Python.
-            from cloudtrail_etl.catalog import publish_day
+            from cloudtrail_etl.catalog import publish_days
 
-            report.catalog = publish_day(config)
+            say(f"catalog: {len(written_days)} partition(s)")
+            report.catalog = publish_days(config, [d.target_date.replace("-", "") for d in written_days])
+        self.storage.delete(self.staging_run)  # kept when anything above failed: it may hold a day being swapped
+        self._raise_for_kept_days()
 
-    def _check_writable(self, staging_run: str) -> None:
+    def _check_writable(self) -> None:
         """Fail fast, before any Spark work, when the output side cannot be written: write and delete a marker.
 
         Not mkdirs on the table root: on S3 that is HEAD and LIST probes of the root and its parents, which need
         more permissions than the job otherwise does (deploy/README.md)."""
-        marker = f"{staging_run}/_writable"
+        marker = f"{self.staging_run}/_writable"
         try:
             self.storage.write_text(marker, self.run_id)
             self.storage.delete(marker)
         except Exception as exc:
-            raise OutputNotWritable(f"cannot write to {staging_run}: {describe(exc)}") from exc
+            raise OutputNotWritable(f"cannot write to {self.staging_run}: {describe(exc)}") from exc
 
-    def _bad_files(self, day_input: DayInput, documents: int, problems: str) -> list[BadFile]:
+    def _other_days(self, event_metrics, near: Sequence[str]) -> dict[str, int]:
+        counts = {code: int(event_metrics[f"near_{code}"]) for code in near}
+        for code in filter(None, event_metrics["far"].split(",")):
+            counts[code] = counts.get(code, 0) + 1
+        return {f"{code[:4]}-{code[4:6]}-{code[6:]}": n for code, n in sorted(counts.items()) if n}
+
+    def _bad_files(self, run_input: DayInput, documents: int, problems: str) -> list[BadFile]:
         """Files listed but not usable: zero bytes, not JSON, no Records, or not decompressible (never read)."""
-        bad = [BadFile(f.uri, REASON_ZERO_BYTES) for f in day_input.files if f.size == 0]
+        bad = [BadFile(f.uri, REASON_ZERO_BYTES) for f in run_input.files if f.size == 0]
         for line in filter(None, problems.split("\n")):
             path, reason = line.split("\t", 1)
             bad.append(BadFile(_same_file_key(path), reason))
-        expected = sum(1 for f in day_input.files if f.size > 0)
+        expected = sum(1 for f in run_input.files if f.size > 0)
         if documents < expected:
             # Some non-empty files produced no document at all. Find which, with a read of the file names only.
-            documents_of = read_delivery_files(self.spark, day_input.folders, delivered_since=day_input.delivered_since)
+            documents_of = read_delivery_files(self.spark, run_input.folders, delivered_since=run_input.delivered_since)
             read = {_same_file_key(row[0]) for row in documents_of.select(T.SOURCE_FILE).distinct().collect()}
             bad += [
                 BadFile(f.uri, REASON_UNREADABLE)
-                for f in day_input.files
+                for f in run_input.files
                 if f.size > 0 and _same_file_key(f.uri) not in read
             ]
         return sorted(bad, key=lambda b: b.path)[:MAX_LISTED_BAD_FILES]
 
-    def _write_quarantine(self, day_input: DayInput, quarantined_files: str) -> None:
-        """Records that cannot be placed in a day, raw, with the reason: outside the table root.
+    def _days_blocked(self, run_input: DayInput, bad_files: list[BadFile]) -> dict[str, list[str]]:
+        """Day code -> the unreadable files its own single-day run would read: such a day is not replaced."""
+        listed: dict[str, InputFile] = {_same_file_key(f.uri): f for f in run_input.files}
+        blocked: dict[str, list[str]] = {}
+        for bad in bad_files:
+            found = listed.get(_same_file_key(bad.path))
+            days = self.plan.days_reading(found.folder_day, found.name) if found else self.plan.days
+            for day in days:
+                blocked.setdefault(proc_ymd(day), []).append(f"{bad.path} ({bad.reason})")
+        return blocked
 
-        A second read, of the (few) files that held such records only, with the names as they were listed."""
+    def _stage_quarantine(self, run_input: DayInput, quarantined_files: str) -> None:
+        """Records that cannot be placed in a day, raw, with the reason, under the first run day that reads their
+        file. A second read, of the (few) files that held such records only, with the names as they were listed."""
         wanted = {_same_file_key(path) for path in quarantined_files.split("\n") if path}
-        files = [f.uri for f in day_input.files if _same_file_key(f.uri) in wanted]
-        root = _absolute(self.config.quarantine_root).rstrip("/")
-        target = f"{root}/proc_ymd={proc_ymd(self.config.day)}"  # replaced on a re-run, like the day itself
-        events = place_events(read_delivery_files(self.spark, files, exact_text=True))
-        rows = events.filter(F.col(T.QUARANTINE_REASON).isNotNull()).select(
-            F.col(T.SOURCE_FILE).alias("source_file"),
-            F.col(T.RECORD_INDEX).alias("record_index"),
-            F.col(T.QUARANTINE_REASON).alias("reason"),
-            F.col(T.RECORD_TEXT).alias("record"),
-        )
-        rows.write.mode("overwrite").option("compression", "gzip").json(target)
-        counts = rows.sparkSession.read.schema("reason string").json(target).groupBy("reason").count().collect()
-        self.report.quarantine_reasons = {row["reason"]: int(row["count"]) for row in counts}
-        self.report.quarantine_path = target
+        by_day: dict[dt.date, list[str]] = {}
+        for f in run_input.files:
+            if _same_file_key(f.uri) in wanted:
+                days = self.plan.days_reading(f.folder_day, f.name) or self.plan.days
+                by_day.setdefault(days[0], []).append(f.uri)
+        reasons: dict[str, int] = {}
+        for day_report, day in zip(self.report.days, self.plan.days):
+            if day not in by_day:
+                continue
+            events = place_events(read_delivery_files(self.spark, by_day[day], exact_text=True))
+            rows = events.filter(F.col(T.QUARANTINE_REASON).isNotNull()).select(
+                F.col(T.SOURCE_FILE).alias("source_file"),
+                F.col(T.RECORD_INDEX).alias("record_index"),
+                F.col(T.QUARANTINE_REASON).alias("reason"),
+                F.col(T.RECORD_TEXT).alias("record"),
+            )
+            staged = self._day_path(day, f"{self.staging_run}/quarantine")
+            rows.write.mode("overwrite").option("compression", "gzip").json(staged)
+            counts = self.spark.read.schema("reason string").json(staged).groupBy("reason").count().collect()
+            for row in counts:
+                reasons[row["reason"]] = reasons.get(row["reason"], 0) + int(row["count"])
+                day_report.events_quarantined += int(row["count"])
+        self.report.quarantine_reasons = reasons
 
-    def _unmapped_fields(self) -> dict[str, int]:
+    def _rows_before(self, days: list[DayReport]) -> dict[str, int]:
+        """Rows the table holds now for these days (row counts from the Parquet footers, one small Spark job)."""
+        existing = [d.output_path for d in days if self.storage.exists(d.output_path)]
+        if not existing:
+            return {}
+        folder = F.regexp_extract(F.col("_metadata.file_path"), rf"{T.PROC_YMD}=([0-9]{{8}})", 1)
+        counts = self.spark.read.schema(output_schema()).parquet(*existing).groupBy(folder.alias("d")).count()
+        found = {row["d"]: int(row["count"]) for row in counts.collect()}
+        return {path: found.get(path.rsplit("=", 1)[-1], 0) for path in existing}
+
+    def _publish_days(self, blocked: dict[str, list[str]]) -> None:
+        """Swap each day that may be written into the table; every other day is left as it was, and says why."""
+        report, config = self.report, self.config
+        ready = [d for d in report.days if d.events_in_day and d.target_date.replace("-", "") not in blocked]
+        rows_before = {} if config.allow_fewer_rows else self._rows_before(ready)
+        quarantine_root = _absolute(config.quarantine_root).rstrip("/")
+        for day_report, day in zip(report.days, self.plan.days):
+            code = proc_ymd(day)
+            day_report.rows_before = rows_before.get(day_report.output_path)
+            if not day_report.events_in_day:
+                day_report.status = NO_EVENTS if day_report.input_files else NO_INPUT
+            elif code in blocked:
+                day_report.status = KEPT_BAD_FILES
+            elif day_report.rows_before is not None and day_report.rows_written < day_report.rows_before:
+                day_report.status = KEPT_FEWER_ROWS
+            else:
+                trash = f"{self.staging_run}/replaced/{code}"
+                publish(self.storage, self._day_path(day, f"{self.staging_run}/table"), day_report.output_path, trash)
+                day_report.status = WRITTEN
+                written = self.storage.list_files(day_report.output_path)
+                day_report.output_files = len(written)
+                day_report.output_bytes = sum(size for _, size in written)
+                staged_quarantine = self._day_path(day, f"{self.staging_run}/quarantine")
+                if day_report.events_quarantined and self.storage.exists(staged_quarantine):
+                    target = self._day_path(day, quarantine_root)  # replaced on a re-run, like the day itself
+                    publish(self.storage, staged_quarantine, target, f"{self.staging_run}/replaced/q{code}")
+                    report.quarantine_path = target if len(report.days) == 1 else quarantine_root
+            say(
+                f"day {day_report.target_date}: {day_report.status}, {day_report.rows_written} rows "
+                f"({day_report.duplicates_dropped} duplicates dropped)"
+            )
+
+    def _raise_for_kept_days(self) -> None:
+        report = self.report
+        kept_bad = [d.target_date for d in report.days if d.status == KEPT_BAD_FILES]
+        if kept_bad:
+            names = ", ".join(f"{b.path} ({b.reason})" for b in report.bad_files[:5])
+            more = f" and {len(report.bad_files) - 5} more" if len(report.bad_files) > 5 else ""
+            what = "the day was not written" if len(report.days) == 1 else f"not written: {', '.join(kept_bad)}"
+            raise BadInputFiles(
+                f"{len(report.bad_files)} unreadable file(s): {names}{more}; {what} "
+                "(use --skip-bad-files to write the good events)"
+            )
+        shrunk = [d for d in report.days if d.status == KEPT_FEWER_ROWS]
+        if shrunk:
+            named = ", ".join(f"{d.target_date} ({d.rows_written} rows, the table has {d.rows_before})" for d in shrunk)
+            raise DayWouldShrink(
+                f"left untouched, the new version would hold fewer rows: {named} (use --allow-fewer-rows to replace)"
+            )
+
+    def _unmapped_fields(self, day_paths: list[str]) -> dict[str, int]:
         """Paths of fields the schema does not know (schema drift), counted over the rows written."""
-        written = self.spark.read.parquet(self.report.output_path).select(T.UNMAPPED)
+        written = self.spark.read.parquet(*day_paths).select(T.UNMAPPED)
         keys = written.select(F.explode(F.map_keys(F.from_json(T.UNMAPPED, MapType(StringType(), StringType())))))
         return {row[0]: int(row[1]) for row in keys.groupBy("col").count().orderBy("col").collect()}
 

@@ -6,6 +6,13 @@ import dataclasses
 import json
 from typing import Any
 
+# What became of a day. Only WRITTEN changes the table; every other status leaves the day as it was.
+WRITTEN = "written"
+NO_INPUT = "no_input"  # no delivery file that its single-day run would read, and no event of it
+NO_EVENTS = "no_events"  # files read, but none of its events
+KEPT_BAD_FILES = "kept: unreadable files"  # a file that could hold its events could not be read
+KEPT_FEWER_ROWS = "kept: fewer rows"  # the new version would hold fewer rows than the table has now
+
 
 @dataclasses.dataclass
 class BadFile:
@@ -14,19 +21,39 @@ class BadFile:
 
 
 @dataclasses.dataclass
-class RunReport:
+class DayReport:
+    """One KST day of a run. `rows_written` counts the rows converted for the day; they are in the table only when
+    `status` is "written"."""
+
     target_date: str
-    input: str
     output_path: str
+    status: str = "running"
+    input_files: int = 0  # the files its own single-day run would read
+    events_in_day: int = 0
+    duplicates_dropped: int = 0
+    rows_written: int = 0
+    rows_before: int | None = None  # rows the table held for the day before the run (None: no such day)
+    events_quarantined: int = 0
+    output_files: int = 0
+    output_bytes: int = 0
+
+
+@dataclasses.dataclass
+class RunReport:
+    target_date: str  # the first (or only) day
+    input: str
+    output_path: str  # the day's folder for one day, the table root for a range
+    last_date: str | None = None  # the last day of a range; None for one day
     status: str = "running"
     input_folders: int = 0
     input_files: int = 0
     input_bytes: int = 0
-    files_delivered_before_day: int = 0  # listed in folder D-1 but delivered before the day began: not read
+    files_delivered_before_day: int = 0  # listed in the first folder but delivered before the first day began
     bad_files: list[BadFile] = dataclasses.field(default_factory=list)
     events_read: int = 0
-    events_in_day: int = 0
-    events_outside_day: int = 0
+    events_in_day: int = 0  # summed over the days
+    events_outside_day: int = 0  # = the sum of events_for_other_days
+    events_for_other_days: dict[str, int] = dataclasses.field(default_factory=dict)  # YYYY-MM-DD -> events
     events_quarantined: int = 0
     quarantine_reasons: dict[str, int] = dataclasses.field(default_factory=dict)
     quarantine_path: str | None = None
@@ -36,16 +63,32 @@ class RunReport:
     unmapped_fields: dict[str, int] = dataclasses.field(default_factory=dict)
     output_files: int = 0
     output_bytes: int = 0
+    days: list[DayReport] = dataclasses.field(default_factory=list)
     catalog: dict[str, Any] = dataclasses.field(default_factory=dict)
     duration_s: float = 0.0
     spark_version: str = ""
     error: str | None = None
     error_causes: list[str] = dataclasses.field(default_factory=list)  # the exception chain, outermost first
 
+    def add_up_days(self) -> None:
+        """The run's totals of the per-day counts."""
+        self.events_in_day = sum(day.events_in_day for day in self.days)
+        self.duplicates_dropped = sum(day.duplicates_dropped for day in self.days)
+        self.rows_written = sum(day.rows_written for day in self.days)
+        self.output_files = sum(day.output_files for day in self.days)
+        self.output_bytes = sum(day.output_bytes for day in self.days)
+        self.events_outside_day = sum(self.events_for_other_days.values())
+
     def reconciles(self) -> bool:
-        """Every event read is in exactly one place: written, duplicate, outside the day or quarantined."""
-        placed = self.rows_written + self.duplicates_dropped + self.events_outside_day + self.events_quarantined
-        return self.events_read == placed and self.events_in_day == self.rows_written + self.duplicates_dropped
+        """Every event read is in exactly one place: a day's rows, a duplicate, another day, or the quarantine."""
+        days = self.days
+        placed = sum(d.rows_written + d.duplicates_dropped for d in days) + self.events_outside_day
+        return (
+            self.events_read == placed + self.events_quarantined
+            and all(d.events_in_day == d.rows_written + d.duplicates_dropped for d in days)
+            and self.events_quarantined == sum(d.events_quarantined for d in days)
+            and self.events_outside_day == sum(self.events_for_other_days.values())
+        )
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), sort_keys=False)

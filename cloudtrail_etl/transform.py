@@ -7,6 +7,7 @@ own zone, and the KST wall clock is computed on TIMESTAMP_NTZ values, whose arit
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
@@ -33,6 +34,7 @@ ROOT_OBJECT = "_o"
 EVENT_TIME_INSTANT = "_o__eventTime"
 EVENTTIME_KST = "eventtime_kst"
 PROC_YMD = "proc_ymd"
+SLOT = "_slot"
 
 # ISO-8601 with an explicit zone. Without a zone an instant would depend on the session time zone: reject it.
 _ISO_INSTANT = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$"
@@ -274,18 +276,47 @@ def record_event_id() -> Column:
 
 def keep_day(df: DataFrame, day: dt.date) -> DataFrame:
     """Rows of KST day `day` that are not quarantined."""
-    return df.filter(F.col(QUARANTINE_REASON).isNull() & (F.col(PROC_YMD) == F.lit(proc_ymd(day))))
+    return keep_days(df, day, day)
 
 
-def drop_duplicate_deliveries(df: DataFrame, event_id: Column | str = "eventid") -> DataFrame:
-    """One row per eventID. Rows without an eventID are all kept: they are keyed by file and position."""
-    key = F.coalesce(
-        F.col(event_id) if isinstance(event_id, str) else event_id,
+def keep_days(df: DataFrame, first: dt.date, last: dt.date) -> DataFrame:
+    """Rows of the KST days first..last that are not quarantined (yyyyMMdd text compares as the days do)."""
+    in_range = F.col(PROC_YMD).between(F.lit(proc_ymd(first)), F.lit(proc_ymd(last)))
+    return df.filter(F.col(QUARANTINE_REASON).isNull() & in_range)
+
+
+def dedup_key(event_id: Column) -> Column:
+    """The eventID; records without one are keyed by file and position, so that they are never merged."""
+    return F.coalesce(
+        event_id,
         F.concat_ws("\u0000", F.lit("no-eventid"), F.col(SOURCE_FILE), F.col(RECORD_INDEX).cast("string")),
     )
+
+
+def cluster_by_day(df: DataFrame, days: Sequence[dt.date], buckets: int, event_id: Column) -> DataFrame:
+    """Shuffle each (day, bucket of the eventID's hash) to a task of its own (partitioning.py), adding SLOT.
+
+    Every copy of an event lands in one task, so deduplication needs no second shuffle, and a day's rows are written
+    by its own `buckets` tasks: a range of days gives `buckets` files per day, not one per task and day."""
+    from cloudtrail_etl.partitioning import partition_values
+
+    partitions = len(days) * buckets
+    values = F.array(*[F.lit(value).cast("long") for value in partition_values(partitions)])
+    day_index = F.datediff(F.to_date(F.col(PROC_YMD), "yyyyMMdd"), F.lit(days[0]))
+    slot = day_index * buckets + F.pmod(F.hash(dedup_key(event_id)), F.lit(buckets))
+    return df.withColumn(SLOT, F.element_at(values, slot + 1)).repartition(partitions, SLOT)
+
+
+def drop_duplicate_deliveries(
+    df: DataFrame, event_id: Column | str = "eventid", within: Sequence[str] = ()
+) -> DataFrame:
+    """One row per eventID (dedup_key), the first delivery (file, position) kept.
+
+    `within`: columns the rows are already clustered by (cluster_by_day's SLOT), so that Spark adds no shuffle."""
+    key = dedup_key(F.col(event_id) if isinstance(event_id, str) else event_id)
     # A window over the key, not dropDuplicates: dropDuplicates plans a sort-based aggregate of every column on both
     # sides of the shuffle; the window sorts once, after the shuffle, and keeps the first delivery (file, position).
-    first = Window.partitionBy("_dedup_key").orderBy(F.col(SOURCE_FILE), F.col(RECORD_INDEX))
+    first = Window.partitionBy(*within, "_dedup_key").orderBy(F.col(SOURCE_FILE), F.col(RECORD_INDEX))
     deduped = df.withColumn("_dedup_key", key).withColumn("_copy", F.row_number().over(first))
     return deduped.filter(F.col("_copy") == 1).drop("_dedup_key", "_copy")
 

@@ -11,6 +11,7 @@ from pyspark.sql import DataFrame
 
 from cloudtrail_etl.storage import Storage
 
+PARTITION_COLUMN = "proc_ymd"
 # Sorting within each file lets engines skip row groups on the columns analysts filter by.
 SORT_COLUMNS = ("eventsource", "eventname", "eventtime")
 # Row groups of ~8 MiB (uncompressed) give a day a few dozen of them, so a filter on eventsource/eventname reads
@@ -25,9 +26,12 @@ PARQUET_OPTIONS = {
 }
 
 
-def write_parquet(df: DataFrame, uri: str) -> None:
-    """One day's rows (without the partition column) as Parquet files sorted by SORT_COLUMNS."""
-    df.sortWithinPartitions(*SORT_COLUMNS).write.mode("overwrite").options(**PARQUET_OPTIONS).parquet(uri)
+def write_days(df: DataFrame, uri: str) -> None:
+    """Rows of one or more days as `uri/proc_ymd=YYYYMMDD/` folders of Parquet files sorted by SORT_COLUMNS.
+
+    The rows arrive clustered by day (transform.cluster_by_day), so each task writes the files of one day."""
+    ordered = df.sortWithinPartitions(PARTITION_COLUMN, *SORT_COLUMNS)
+    ordered.write.mode("overwrite").partitionBy(PARTITION_COLUMN).options(**PARQUET_OPTIONS).parquet(uri)
 
 
 def publish(storage: Storage, staged: str, target: str, trash: str) -> None:

@@ -68,3 +68,11 @@ def read_table_dir(path) -> list[dict]:
     for file in files:
         rows.extend(pq.read_table(file).to_pylist())
     return rows
+
+
+def error_lines(stderr: str) -> list[str]:
+    """The job's error lines (stderr also carries its progress lines, `cloudtrail-etl: [  12.3 s] ...`)."""
+    lines = stderr.splitlines()
+    others = [line for line in lines if not line.startswith(("cloudtrail-etl: error: ", "cloudtrail-etl: ["))]
+    assert others == [], f"stderr holds lines that are not the job's own: {others}"
+    return [line for line in lines if line.startswith("cloudtrail-etl: error: ")]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from cloudtrail_etl import reader
-from tests.conftest import read_table_dir, run_cli_captured, write_delivery
+from tests.conftest import error_lines, read_table_dir, run_cli_captured, write_delivery
 
 DAY = "2026-01-02"
 FOLDER = "AWSLogs/111122223333/CloudTrail/ap-northeast-2/2026/01/02"
@@ -211,8 +211,8 @@ def test_exit_codes(tmp_path, capsys):
     write_delivery(tmp_path / FOLDER / "f.json.gz", [event("a")])
     (tmp_path / "blocker").write_text("a file where the output directory should be")
     assert run_command(["--input", str(tmp_path), "--output", str(tmp_path / "blocker" / "t"), "--date", DAY]) == 6
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "cannot write" in err
+    (error,) = error_lines(capsys.readouterr().err)
+    assert "cannot write" in error
 
 
 def test_pretty_printed_copy_of_a_delivery_counts_as_duplicates(tmp_path):

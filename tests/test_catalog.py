@@ -26,6 +26,7 @@ ROLE = "arn:aws:iam::123456789012:role/glue-crawler"
 CRAWLER = "cloudtrail-crawler"
 EXPECTED_CONFIGURATION = {
     "Version": 1.0,
+    "CreatePartitionIndex": False,
     "Grouping": {"TableGroupingPolicy": "CombineCompatibleSchemas"},
     "CrawlerOutput": {
         "Partitions": {"AddOrUpdateBehavior": "InheritFromTable"},
@@ -124,6 +125,18 @@ def test_table_input_is_an_external_parquet_table_of_the_output_schema():
 # --- table mode ------------------------------------------------------------------------------------------------
 
 
+def test_many_days_go_to_glue_in_batches_and_reruns_update_them(glue):
+    codes = [f"2025{month:02d}{day:02d}" for month in (1, 2, 3, 4, 5) for day in range(1, 29)]  # 140 days
+    first = update_catalog_table(glue, DB, TABLE, ROOT, codes[:120])
+    assert first["partitions_created"] == codes[:120] and first["partitions_updated"] == []
+    again = update_catalog_table(glue, DB, TABLE, ROOT, codes)
+    assert again["partitions_created"] == codes[120:] and again["partitions_updated"] == codes[:120]
+    pages = glue.get_paginator("get_partitions").paginate(DatabaseName=DB, TableName=TABLE)
+    partitions = [p for page in pages for p in page["Partitions"]]
+    assert sorted(p["Values"][0] for p in partitions) == codes
+    assert all(p["StorageDescriptor"]["Location"] == f"{ROOT}/proc_ymd={p['Values'][0]}/" for p in partitions)
+
+
 def test_table_mode_creates_database_table_and_partition_then_reruns_without_duplicates(glue):
     first = update_catalog_table(glue, DB, TABLE, ROOT, "20260102")
     assert first == {
@@ -132,6 +145,8 @@ def test_table_mode_creates_database_table_and_partition_then_reruns_without_dup
         "database_created": True,
         "table_created": True,
         "columns_added": [],
+        "partitions_created": ["20260102"],
+        "partitions_updated": [],
         "partition": "proc_ymd=20260102",
         "partition_location": f"{ROOT}/proc_ymd=20260102/",
         "partition_action": "created",
@@ -435,11 +450,11 @@ def test_publish_day_dispatches_on_the_options(glue):
     from cloudtrail_etl.config import parse_run_args
 
     base = ["--input", "s3://in/", "--output", ROOT + "/", "--date", "2026-01-02"]
-    assert catalog.publish_day(parse_run_args(base), glue) == {}
-    table = catalog.publish_day(parse_run_args([*base, "--catalog-table", f"{DB}.{TABLE}"]), glue)
+    assert catalog.publish_days(parse_run_args(base), ["20260102"], glue) == {}
+    table = catalog.publish_days(parse_run_args([*base, "--catalog-table", f"{DB}.{TABLE}"]), ["20260102"], glue)
     assert table["mode"] == "table" and table["partition"] == "proc_ymd=20260102"
     crawler_args = [*base, "--crawler", CRAWLER, "--create-crawler", "--crawler-role", ROLE, "--crawler-database", DB]
-    crawled = catalog.publish_day(parse_run_args(crawler_args), glue)
+    crawled = catalog.publish_days(parse_run_args(crawler_args), ["20260102"], glue)
     assert crawled["mode"] == "crawler" and crawled["created"] is True
 
 

@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from tests.conftest import run_cli_captured, write_delivery
+from tests.conftest import error_lines, run_cli_captured, write_delivery
 
 DAY = "2026-01-02"
 ACCOUNT = "111122223333"
@@ -34,7 +34,7 @@ def test_a_truncated_gzip_run_prints_our_lines_only(tmp_path):
     console = done.stdout + done.stderr
     for noise in ("at org.apache", "Exception", "WARN"):
         assert noise not in console
-    assert done.stderr.splitlines() == [
+    assert error_lines(done.stderr) == [
         f"cloudtrail-etl: error: 1 unreadable file(s): {tmp_path / 'in' / FOLDER / 'truncated.json.gz'} "
         "(unreadable: corrupt, truncated or empty gzip); the day was not written "
         "(use --skip-bad-files to write the good events)"
@@ -70,7 +70,7 @@ def test_filters_that_match_nothing_fail_naming_what_the_input_holds(tmp_path, c
     assert not (tmp_path / "out").exists()
     code, report = run_cli_captured(*base, "--accounts", f"{ACCOUNT},999999999999", "--regions", "us-east-1")
     assert code == 0 and report["input_files"] == 1 and report["rows_written"] == 2
-    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("cloudtrail-etl")]
+    errors = error_lines(capsys.readouterr().err)
     assert errors == [
         f"cloudtrail-etl: error: --accounts 999999999999 matches nothing under {tmp_path / 'in'}, "
         f"which holds accounts {ACCOUNT}",

@@ -4,7 +4,7 @@ import pytest
 
 from cloudtrail_etl import job as job_module
 from cloudtrail_etl.errors import describe, error_causes
-from tests.conftest import run_cli_captured, write_delivery
+from tests.conftest import error_lines, run_cli_captured, write_delivery
 
 
 def test_a_java_exception_chain_gives_its_root_cause(spark):
@@ -44,11 +44,11 @@ def test_an_unexpected_spark_failure_prints_its_root_cause_in_one_line(spark, tm
     monkeypatch.setattr(job_module, "read_delivery_files", read_a_vanished_folder)
     args = ["--input", str(tmp_path / "in"), "--output", str(tmp_path / "out"), "--date", "2026-01-02"]
     code, report = run_cli_captured(*args)
-    err = capsys.readouterr().err
+    (err,) = error_lines(capsys.readouterr().err)
     assert code == 1
-    assert err.count("\n") == 1 and err.startswith("cloudtrail-etl: error: AnalysisException: ")
+    assert err.startswith("cloudtrail-etl: error: AnalysisException: ")
     assert "vanished" in err and "Traceback" not in err and "at org.apache" not in err
-    assert report["error"] == err.strip().removeprefix("cloudtrail-etl: error: ")
+    assert report["error"] == err.removeprefix("cloudtrail-etl: error: ")
     assert report["error_causes"][-1] == report["error"]
 
     code, _ = run_cli_captured(*args, "--traceback")

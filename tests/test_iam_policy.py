@@ -129,7 +129,7 @@ def test_job_role_grants_nothing_the_job_does_not_need(template: str, layout_nam
 def test_catalog_grants_follow_the_mode(template: str) -> None:
     layout = LAYOUTS["trail-under-logs"]
     base = f"arn:aws:glue:{layout.region}:{layout.account}"
-    table_call = Request("glue:CreatePartition", f"{base}:table/{layout.database}/{layout.table}")
+    table_call = Request("glue:BatchCreatePartition", f"{base}:table/{layout.database}/{layout.table}")
     crawler_call = Request("glue:StartCrawler", f"{base}:crawler/{layout.crawler}")
     for mode, table_allowed, crawler_allowed in (
         ("table", True, False),
@@ -301,16 +301,16 @@ def test_catalog_calls_are_read_from_catalog_py() -> None:
     assert {"get_database", "create_database", "get_table", "create_table", "update_table"} <= catalog_glue_methods(
         "table"
     )
-    assert {"create_partition", "update_partition"} <= catalog_glue_methods("table")
+    assert {"batch_create_partition", "batch_update_partition"} <= catalog_glue_methods("table")
     assert {"get_crawler", "start_crawler"} <= catalog_glue_methods("crawler")
-    assert glue_action("update_partition") == "glue:UpdatePartition"
+    assert glue_action("batch_update_partition") == "glue:BatchUpdatePartition"
     for mode, method in CATALOG_EXCLUSIONS:  # the exclusions name calls that still exist
         assert method in catalog_glue_methods(mode), (mode, method)
 
 
 def test_a_new_glue_call_fails_the_check_until_granted(tmp_path: Path) -> None:
     source = (Path(__file__).resolve().parent.parent / "cloudtrail_etl" / "catalog.py").read_text()
-    marker = '            action = "updated"\n'
+    marker = "            updated += [entry[\"PartitionValueList\"][0] for entry in entries]\n"
     assert marker in source
     changed = source.replace(marker, marker + "            glue.batch_delete_partition(DatabaseName=database)\n")
     path = tmp_path / "catalog.py"

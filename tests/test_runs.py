@@ -118,7 +118,7 @@ def test_a_crash_in_the_middle_of_a_write_leaves_the_previous_day_intact(tmp_pat
     deadline = time.monotonic() + 240
     staging = out.parent / "table_staging"
     while time.monotonic() < deadline and process.poll() is None:
-        if list(staging.glob("*/proc_ymd=20260102/_temporary/*")):
+        if list(staging.glob("*/table/_temporary/*")):
             break
         time.sleep(0.05)
     assert process.poll() is None, "the run ended before it could be interrupted"

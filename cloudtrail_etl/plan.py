@@ -1,0 +1,90 @@
+"""Which KST days a run writes, and which UTC delivery folders and files it reads for them.
+
+A KST day D is read from the UTC folders D-1 and D (days.py); a run of the days F..L reads the folders F-1..L once,
+plus `late_days` folders after L's, where CloudTrail puts files it delivered late (it retries for up to 30 days).
+Every day keeps the guarantees of its own single-day run: the files that run would read (`reads`) are the ones whose
+problems can keep the day from being written.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+
+from cloudtrail_etl.days import first_delivery, proc_ymd, utc_folders
+from cloudtrail_etl.discovery import DELIVERY_TIME_FORMAT, delivered_before
+
+ONE_DAY = dt.timedelta(days=1)
+# A day's dedup shuffle against the gzip bytes of an average folder read; on the benchmark day 172 MB were shuffled
+# for 72 MB read from its two folders.
+SHUFFLE_PER_FOLDER_BYTE = 172 / (72 / 2)
+TARGET_SHUFFLE_BYTES_PER_TASK = 128 * 1024 * 1024
+
+
+@dataclasses.dataclass(frozen=True)
+class RunPlan:
+    first_day: dt.date
+    last_day: dt.date
+    late_days: int = 0
+
+    def __post_init__(self) -> None:
+        if self.last_day < self.first_day:
+            raise ValueError(f"--to {self.last_day} is before --from {self.first_day}")
+        if self.late_days < 0:
+            raise ValueError("--late-days must be 0 or more")
+
+    @property
+    def days(self) -> list[dt.date]:
+        return [self.first_day + ONE_DAY * n for n in range((self.last_day - self.first_day).days + 1)]
+
+    @property
+    def day_codes(self) -> list[str]:
+        return [proc_ymd(day) for day in self.days]
+
+    @property
+    def folder_days(self) -> list[dt.date]:
+        """UTC folders to list, each once: first_day-1 .. last_day + late_days."""
+        start = utc_folders(self.first_day)[0]
+        end = self.last_day + ONE_DAY * self.late_days
+        return [start + ONE_DAY * n for n in range((end - start).days + 1)]
+
+    @property
+    def delivered_since(self) -> str:
+        """Files named with an earlier delivery time cannot hold any of the days (DELIVERY_TIME_FORMAT)."""
+        return first_delivery(self.first_day).strftime(DELIVERY_TIME_FORMAT)
+
+    def folders_of(self, day: dt.date) -> list[dt.date]:
+        """The folders the single-day run of `day` reads: D-1 and D, and for the last day the late folders too."""
+        late = [day + ONE_DAY * n for n in range(1, self.late_days + 1)] if day == self.last_day else []
+        return [*utc_folders(day), *late]
+
+    def reads(self, day: dt.date, folder_day: dt.date, file_name: str) -> bool:
+        """Would the single-day run of `day` read this file of `folder_day`?"""
+        since = first_delivery(day).strftime(DELIVERY_TIME_FORMAT)
+        return folder_day in self.folders_of(day) and not delivered_before(file_name, since)
+
+    def days_reading(self, folder_day: dt.date | None, file_name: str) -> list[dt.date]:
+        """The run's days whose single-day runs read this file: those of its folder and the next, or the last day
+        for a late folder (a file listed without its folder: every day)."""
+        if folder_day is None:
+            return self.days
+        candidates = [folder_day, folder_day + ONE_DAY] if folder_day <= self.last_day else [self.last_day]
+        days = [day for day in candidates if self.first_day <= day <= self.last_day]
+        return [day for day in days if self.reads(day, folder_day, file_name)]
+
+    def other_days_window(self) -> list[dt.date]:
+        """Days outside the run whose events its folders usually hold (counted one by one, cheaply): the two days
+        before the first (late deliveries, the hour before it began) and those after the last, up to the day after
+        the last folder read."""
+        before = [self.first_day - ONE_DAY * 2, self.first_day - ONE_DAY]
+        after_end = self.last_day + ONE_DAY * (self.late_days + 1)
+        after = [self.last_day + ONE_DAY * n for n in range(1, (after_end - self.last_day).days + 1)]
+        return [*before, *after]
+
+    def buckets_per_day(self, input_bytes: int, parallelism: int) -> int:
+        """Tasks (and so Parquet files) per day: enough for ~128 MiB of shuffle each, and every core busy."""
+        per_day = input_bytes / len(self.folder_days) * SHUFFLE_PER_FOLDER_BYTE
+        by_size = math.ceil(per_day / TARGET_SHUFFLE_BYTES_PER_TASK)
+        by_cores = math.ceil(parallelism / len(self.days))
+        return max(1, by_size, by_cores)
