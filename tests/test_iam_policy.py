@@ -310,7 +310,7 @@ def test_catalog_calls_are_read_from_catalog_py() -> None:
 
 def test_a_new_glue_call_fails_the_check_until_granted(tmp_path: Path) -> None:
     source = (Path(__file__).resolve().parent.parent / "cloudtrail_etl" / "catalog.py").read_text()
-    marker = "            updated += [entry[\"PartitionValueList\"][0] for entry in entries]\n"
+    marker = '            updated += [entry["PartitionValueList"][0] for entry in entries]\n'
     assert marker in source
     changed = source.replace(marker, marker + "            glue.batch_delete_partition(DatabaseName=database)\n")
     path = tmp_path / "catalog.py"
