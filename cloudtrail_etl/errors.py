@@ -61,3 +61,12 @@ EXIT_CODES = {
         JavaMissing,
     )
 }
+
+
+class IntegrityFailed(JobError):
+    """Log file integrity validation found a problem (missing, modified or unlisted files, broken digests)."""
+
+    exit_code = 10
+
+
+EXIT_CODES[IntegrityFailed.exit_code] = IntegrityFailed

@@ -23,9 +23,11 @@ import hashlib
 import json
 import random
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
+
+from cloudtrail_etl.sample_digests import digest_document, digest_metadata, sign_digest
 
 __all__ = ["SampleSpec", "SampleSummary", "write_sample_trail"]
 
@@ -98,6 +100,9 @@ class SampleSummary:
     distinct_event_ids: int  # what a correct dedup by eventID keeps
     duplicate_files: int  # re-deliveries (each repeats all records of an earlier file)
     digest_files: int = 0
+    # digest key -> S3 user metadata CloudTrail sets on it ({"signature": hex, "signature-algorithm": ...}):
+    # an upload to S3 (or moto) puts these, so that `verify` can check the signatures.
+    digest_metadata: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def write_sample_trail(root: Path, spec: SampleSpec = SampleSpec()) -> SampleSummary:
@@ -128,6 +133,7 @@ def write_sample_trail(root: Path, spec: SampleSpec = SampleSpec()) -> SampleSum
         distinct_event_ids=totals[1] - totals[3],
         duplicate_files=totals[2],
         digest_files=writer.digests,
+        digest_metadata={key: digest_metadata(sig) for key, sig in sorted(writer.signatures.items())},
     )
 
 
@@ -138,6 +144,7 @@ class _Writer:
         self.root = root
         self.made: set[str] = set()
         self.digests = 0
+        self.signatures: dict[str, str] = {}  # digest key -> hex signature (S3 metadata `signature`)
 
     def write(self, key: str, payload: bytes) -> None:
         folder, _, _ = key.rpartition("/")
@@ -1486,10 +1493,9 @@ class _Trail:
             for when in deliveries:
                 key = self.log_key(when)
                 self.writer.write(key, payload)
-                window = windows.get((when - self.digest_offset) // 3600)
-                if window is not None:
-                    sha = hashlib.sha256(payload).hexdigest()
-                    window.append((key, sha, records[0]["eventTime"], records[-1]["eventTime"]))
+                window = windows.setdefault((when - self.digest_offset) // 3600, [])
+                sha = hashlib.sha256(payload).hexdigest()
+                window.append((key, sha, records[0]["eventTime"], records[-1]["eventTime"]))
             files += len(deliveries)
             events += len(records) * len(deliveries)
             if len(deliveries) > 1:
@@ -1499,51 +1505,38 @@ class _Trail:
         return files, events, dup_files, dup_events
 
     def _digest_windows(self, day0: int) -> dict[int, list[tuple[str, str, str, str]]]:
-        """One or two hourly digest windows per UTC day; each ends the same day so its folder is that day."""
+        """Hourly digest windows at a per-stream offset, contiguous from the first delivery's hour.
+
+        The draws of the old layout (random hours) are kept, so that the log files stay byte-identical for a seed;
+        run() adds the windows of the hours in which files are delivered, _write_digests() the empty ones."""
         self.digest_offset = 60 + int(self.rnd() * 3000)
-        windows: dict[int, list[tuple[str, str, str, str]]] = {}
-        for day in range(self.spec.days):
-            for hour in self.rng.sample(range(23), 1 + int(self.rnd() < 0.5)):
-                windows[(day0 - self.digest_offset) // 3600 + day * 24 + hour + 1] = []
-        return windows
+        for _day in range(self.spec.days):
+            self.rng.sample(range(23), 1 + int(self.rnd() < 0.5))
+        return {(day0 - self.digest_offset) // 3600: []}
 
     def _write_digests(self, windows: dict[int, list[tuple[str, str, str, str]]]) -> None:
-        for index in sorted(windows):
-            entries = sorted(windows[index])
+        """One signed digest per hour, each linked to the previous one; the first is a starting digest."""
+        previous: tuple[str, str, str] | None = None  # key, sha256 of its JSON, signature
+        for index in range(min(windows), max(windows) + 1):
+            entries = sorted(windows.get(index, []))
             start = index * 3600 + self.digest_offset
             end = start + 3600
             key = self._digest_key(end)
-            newest = max((entry[3] for entry in entries), default=None)
-            oldest = min((entry[2] for entry in entries), default=None)
-            document = {
-                "awsAccountId": self.account,
-                "digestStartTime": self.ts(start),
-                "digestEndTime": self.ts(end),
-                "digestS3Bucket": self.bucket,
-                "digestS3Object": key,
-                "digestPublicKeyFingerprint": self.hexid(32),
-                "digestSignatureAlgorithm": "SHA256withRSA",
-                "newestEventTime": newest,
-                "oldestEventTime": oldest,
-                "previousDigestS3Bucket": self.bucket,
-                "previousDigestS3Object": self._digest_key(start),
-                "previousDigestHashValue": self.hexid(64),
-                "previousDigestHashAlgorithm": "SHA-256",
-                "previousDigestSignature": self.hexid(512),
-                "logFiles": [
-                    {
-                        "s3Bucket": self.bucket,
-                        "s3Object": name,
-                        "hashValue": digest,
-                        "hashAlgorithm": "SHA-256",
-                        "newestEventTime": last,
-                        "oldestEventTime": first,
-                    }
-                    for name, digest, first, last in entries
-                ],
-            }
-            self.writer.write(key, json.dumps(document, separators=_COMPACT).encode())
+            document = digest_document(
+                account=self.account,
+                bucket=self.bucket,
+                key=key,
+                start=self.ts(start),
+                end=self.ts(end),
+                entries=[(self.bucket, name, sha, first, last) for name, sha, first, last in entries],
+                previous=previous,
+            )
+            payload = json.dumps(document, separators=_COMPACT).encode()
+            signature = sign_digest(document, payload)
+            self.writer.write(key, payload)
+            self.writer.signatures[key] = signature
             self.writer.digests += 1
+            previous = (key, hashlib.sha256(payload).hexdigest(), signature)
 
     def _digest_key(self, end: int) -> str:
         moment = _EPOCH + dt.timedelta(seconds=end)
