@@ -102,7 +102,7 @@ def sample_command(argv: Sequence[str]) -> int:
     summary = write_sample_trail(Path(args.output), SampleSpec(start=start, days=args.days, seed=args.seed))
     import json
 
-    from cloudtrail_etl.sample_digests import sample_public_keys
+    from cloudtrail_etl.sample.digests import sample_public_keys
 
     if args.public_keys_out:
         Path(args.public_keys_out).write_text(json.dumps(sample_public_keys(), indent=2) + "\n")

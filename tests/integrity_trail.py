@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cloudtrail_etl.sample import SampleSpec, write_sample_trail
-from cloudtrail_etl.sample_digests import digest_metadata, sign_digest
+from cloudtrail_etl.sample.digests import digest_metadata, sign_digest
 
 DAY = dt.date(2026, 1, 2)  # KST: delivered in [2026-01-01 15:00Z, 2026-01-02 15:00Z)
 DAY_START = dt.datetime(2026, 1, 1, 15, tzinfo=dt.timezone.utc)

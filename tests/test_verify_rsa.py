@@ -13,7 +13,7 @@ import pytest
 from cloudtrail_etl.integrity import rsa
 from cloudtrail_etl.integrity.digests import parse_digest, parse_digest_name, sha256_of_gzip, string_to_sign
 from cloudtrail_etl.integrity.keys import keys_from_listing, public_keys_json
-from cloudtrail_etl.sample_digests import TEST_KEY, TEST_KEY_FINGERPRINT, sample_public_keys
+from cloudtrail_etl.sample.digests import TEST_KEY, TEST_KEY_FINGERPRINT, sample_public_keys
 
 crypto = pytest.importorskip("cryptography")
 from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402

@@ -14,7 +14,7 @@ from botocore.config import Config
 
 from cloudtrail_etl.integrity.keys import keys_from_listing
 from cloudtrail_etl.integrity.verify import verify_days
-from cloudtrail_etl.sample_digests import sample_public_keys
+from cloudtrail_etl.sample.digests import sample_public_keys
 from tests.aws import AWS_ENV, moto_endpoint, reset_moto  # noqa: F401
 from tests.integrity_trail import DAY, Trail, make_trail, middle_digest, read_json_gz
 from tests.test_verify import PROBLEM_LISTS, problems

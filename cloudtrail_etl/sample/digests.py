@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from typing import Any
 
 from cloudtrail_etl.integrity.digests import HASH_ALGORITHM, SIGNATURE_ALGORITHM, string_to_sign
 from cloudtrail_etl.integrity.keys import public_keys_json
 from cloudtrail_etl.integrity.rsa import RsaPrivateKey, encode_public_key, fingerprint
+from cloudtrail_etl.sample.constants import _COMPACT, _EPOCH
 
 # 2048-bit RSA test key (the primes; n = P * Q, e = 65537).
 _P = int(
@@ -89,3 +91,48 @@ def digest_metadata(signature: str) -> dict[str, str]:
 def sample_public_keys() -> dict[str, Any]:
     """The test key as `aws cloudtrail list-public-keys` prints keys (for `verify --public-keys`)."""
     return public_keys_json([TEST_KEY.public], _KEY_VALID_FROM, _KEY_VALID_TO)
+
+
+class DigestsMixin:
+    """Hourly digest files of a stream; mixed into the stream (delivery.py)."""
+
+    def _digest_windows(self, day0: int) -> dict[int, list[tuple[str, str, str, str]]]:
+        """Hourly digest windows at a per-stream offset, contiguous from the first delivery's hour.
+
+        The draws of the old layout (random hours) are kept, so that the log files stay byte-identical for a seed;
+        run() adds the windows of the hours in which files are delivered, _write_digests() the empty ones."""
+        self.digest_offset = 60 + int(self.rnd() * 3000)
+        for _day in range(self.spec.days):
+            self.rng.sample(range(23), 1 + int(self.rnd() < 0.5))
+        return {(day0 - self.digest_offset) // 3600: []}
+
+    def _write_digests(self, windows: dict[int, list[tuple[str, str, str, str]]]) -> None:
+        """One signed digest per hour, each linked to the previous one; the first is a starting digest."""
+        previous: tuple[str, str, str] | None = None  # key, sha256 of its JSON, signature
+        for index in range(min(windows), max(windows) + 1):
+            entries = sorted(windows.get(index, []))
+            start = index * 3600 + self.digest_offset
+            end = start + 3600
+            key = self._digest_key(end)
+            document = digest_document(
+                account=self.account,
+                bucket=self.bucket,
+                key=key,
+                start=self.ts(start),
+                end=self.ts(end),
+                entries=[(self.bucket, name, sha, first, last) for name, sha, first, last in entries],
+                previous=previous,
+            )
+            payload = json.dumps(document, separators=_COMPACT).encode()
+            signature = sign_digest(document, payload)
+            self.writer.write(key, payload)
+            self.writer.signatures[key] = signature
+            self.writer.digests += 1
+            previous = (key, hashlib.sha256(payload).hexdigest(), signature)
+
+    def _digest_key(self, end: int) -> str:
+        moment = _EPOCH + dt.timedelta(seconds=end)
+        return (
+            f"{self.digest_prefix}{moment:%Y/%m/%d}/{self.account}_CloudTrail-Digest_{self.region}_{self.trail_name}_"
+            f"{self.region}_{moment:%Y%m%dT%H%M%SZ}.json.gz"
+        )
