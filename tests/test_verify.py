@@ -236,3 +236,28 @@ def test_cli_usage_errors_exit_2(args, message):
 def test_cli_input_without_awslogs_exits_3(spark, tmp_path):
     code, err, report = _cli("--input", str(tmp_path), "--date", "2026-01-02")
     assert code == 3 and "no AWSLogs/" in err and report["status"] == "failed"
+
+
+def test_deleting_the_newest_digests_leaves_their_files_unverified(spark, trail):
+    """Nothing links to the newest digest: its deletion shows through the files it listed, which nothing covers."""
+    chain = trail.stream_chain(*_stream_of(middle_digest(trail)))
+    last_in_day = max(rel for rel in chain if rel in trail.day_digests())
+    deleted = chain[chain.index(last_in_day) - 1 :]  # the day's last two digests of this stream, and all later
+    its_files = sorted(rel for digest in deleted for rel in trail.listed(digest) if in_day(rel))
+    assert its_files
+    for rel in deleted:
+        (trail.root / rel).unlink()
+    report = verify_days(spark, str(trail.root), [DAY])
+    assert problems(report) == {"unverified_log_files": its_files}
+    assert report.log_files_verified == len(trail.day_logs()) - len(its_files)
+
+
+def test_a_stream_without_digests_is_unverified(spark, trail):
+    import shutil
+
+    account, region = _stream_of(middle_digest(trail))
+    shutil.rmtree(trail.root / "AWSLogs" / account / "CloudTrail-Digest" / region)
+    report = verify_days(spark, str(trail.root), [DAY])
+    assert problems(report) == {
+        "unverified_log_files": [rel for rel in trail.day_logs() if f"/{account}/CloudTrail/{region}/" in rel]
+    }

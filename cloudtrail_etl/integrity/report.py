@@ -15,7 +15,7 @@ PROBLEM_LISTS = {
     "unlisted_log_files": "log file delivered in a covered hour is listed by no digest",
     "missing_digests": "digest file is missing (its successor links to it)",
     "invalid_digests": "digest file is invalid",
-    "unverified_log_files": "log file cannot be verified (in the window of a missing or invalid digest)",
+    "unverified_log_files": "log file cannot be verified (no valid digest covers its delivery time)",
 }
 
 
@@ -34,8 +34,8 @@ class IntegrityReport:
     invalid_digests: list[str] = dataclasses.field(default_factory=list)
     invalid_digest_reasons: dict[str, str] = dataclasses.field(default_factory=dict)
     unverified_log_files: list[str] = dataclasses.field(default_factory=list)
-    # Not problems, but not verified either: delivered where no digest covers the time (before a chain starts,
-    # after the newest digest, e.g. when the last hour's digest is not delivered yet).
+    # Not problems, but not verified either: delivered in a gap that a valid starting digest ends (validation or
+    # logging was off, so CloudTrail digested nothing).
     uncovered_log_files: list[str] = dataclasses.field(default_factory=list)
     chain_starts: list[str] = dataclasses.field(default_factory=list)  # starting digests (validation (re)started)
     signatures: dict[str, Any] = dataclasses.field(default_factory=dict)

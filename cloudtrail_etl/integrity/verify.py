@@ -5,7 +5,9 @@ time ([D-1 15:00Z, D 15:00Z) per KST day D; digest windows start at a per-trail 
 
 - every log file a digest lists, delivered in the days, exists and hashes (SHA-256 of its uncompressed bytes) to
   its hashValue (hashed on Spark's executors, hashing.py);
-- every log file of the days' folders delivered inside a window of a valid digest is listed by some digest;
+- every log file of the days' folders delivered inside a window of a valid digest is listed by some digest; a file
+  delivered where no valid digest covers the time is unverified, unless the gap ends with a valid starting digest
+  (validation or logging was off: CloudTrail digests nothing then), which the report notes as uncovered;
 - each digest's previous digest exists and its uncompressed bytes hash to previousDigestHashValue; a starting digest
   (null previous fields) begins a chain; `"logFiles": []` is an hour without deliveries;
 - from S3, each digest's signature (object metadata) verifies with the CloudTrail key it names; a local folder has
@@ -230,6 +232,7 @@ class Verifier:
         invalid: dict[str, str] = {}
         suspect: list[Interval] = []  # windows of missing or invalid digests
         good: list[Interval] = []  # windows of valid (non-backfill) digests
+        explained: list[Interval] = []  # gaps a valid starting digest ends: validation or logging was off
 
         for rel, reason in stream.unreadable.items():
             name = parse_digest_name(rel)
@@ -291,7 +294,24 @@ class Verifier:
         for rel, digest in valid.items():
             if rel in in_scope and not parse_digest_name(rel).backfill:
                 good.append((digest.start, digest.end))
-        return self._log_files(stream, valid, invalid, good, suspect)
+        explained.extend(self._gaps_before_starts(stream, valid))
+        return self._log_files(stream, valid, invalid, good, suspect, explained)
+
+    @staticmethod
+    def _gaps_before_starts(stream: _Stream, valid: Mapping[str, Digest]) -> list[Interval]:
+        """[end of the chain's previous digest (or long before), start) for each valid starting digest."""
+        gaps = []
+        for rel, digest in valid.items():
+            name = parse_digest_name(rel)
+            if not digest.is_start or name.backfill:
+                continue
+            earlier = [
+                other.end
+                for other_rel, other in stream.digests.items()
+                if parse_digest_name(other_rel).chain == name.chain and other.end <= digest.start
+            ]
+            gaps.append((max(earlier) if earlier else digest.start - dt.timedelta(days=400), digest.start))
+        return gaps
 
     def _in_days(self, rel: str, day_folders: set[str]) -> bool:
         minute = delivery_minute(rel)
@@ -306,6 +326,7 @@ class Verifier:
         invalid: Mapping[str, str],
         good: list[Interval],
         suspect: list[Interval],
+        explained: list[Interval],
     ) -> list[HashCheck]:
         report = self.report
         listed: dict[str, str] = {}  # rel -> expected hash, from valid digests
@@ -344,8 +365,10 @@ class Verifier:
                 report.unverified_log_files.append(rel)
             elif minute is None or _covered(minute, good):
                 report.unlisted_log_files.append(rel)
-            else:
+            elif _covered(minute, explained):
                 report.uncovered_log_files.append(rel)
+            else:  # no digest covers it and no chain start explains why: deleted, not delivered yet, or none at all
+                report.unverified_log_files.append(rel)
         return checks
 
 
