@@ -94,6 +94,20 @@ class Trail:
         (self.root / rel).write_bytes(gzip.compress(payload, mtime=0))
         self.metadata[rel] = digest_metadata(sign_digest(document, payload))
 
+    def relink_after(self, rel: str) -> None:
+        """Re-link and re-sign every digest after `rel` in its chain (after `rel` was rewritten)."""
+        parts = rel.split("/")
+        at = parts.index("CloudTrail-Digest")
+        chain = self.stream_chain(parts[at - 1], parts[at + 1])
+        previous = rel
+        for current in chain[chain.index(rel) + 1 :]:
+            document = read_json_gz(self.root / current)
+            raw = gzip.decompress((self.root / previous).read_bytes())
+            document["previousDigestHashValue"] = hashlib.sha256(raw).hexdigest()
+            document["previousDigestSignature"] = self.metadata[previous]["signature"]
+            self.rewrite_digest(current, document)
+            previous = current
+
     def restart_chain_at(self, rel: str) -> None:
         """Logging stopped for the hour before `rel`: that digest and its log files are gone, `rel` is a starting
         digest, and every later digest of its chain is re-linked and re-signed."""

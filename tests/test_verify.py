@@ -261,3 +261,30 @@ def test_a_stream_without_digests_is_unverified(spark, trail):
     assert problems(report) == {
         "unverified_log_files": [rel for rel in trail.day_logs() if f"/{account}/CloudTrail/{region}/" in rel]
     }
+
+
+def test_a_file_listed_by_a_backfill_digest_only_is_verified(spark, trail):
+    """CloudTrail delivers a `_backfill` digest for files its hour's digest missed (processing delays)."""
+    hour = middle_digest(trail)
+    document = read_json_gz(trail.root / hour)
+    late = document["logFiles"].pop()
+    trail.rewrite_digest(hour, document)
+    trail.relink_after(hour)
+    backfill = hour.replace(".json.gz", "_backfill.json.gz")
+    trail.rewrite_digest(
+        backfill,
+        {
+            **document,
+            "digestS3Object": backfill,
+            "logFiles": [late],
+            **{f"previousDigest{f}": None for f in ("S3Bucket", "S3Object", "HashValue", "HashAlgorithm", "Signature")},
+        },
+    )
+    report = verify_days(spark, str(trail.root), [DAY])
+    assert report.ok, problems(report)
+    assert report.log_files_verified == len(trail.day_logs())
+    assert report.digests_checked == len(trail.day_digests())  # the backfill digest included
+    assert report.chain_starts == []  # a backfill digest is not a link of the chain
+
+    (trail.root / backfill).unlink()
+    assert problems(verify_days(spark, str(trail.root), [DAY])) == {"unlisted_log_files": [late["s3Object"]]}
