@@ -1,4 +1,4 @@
-"""Command line: `cloudtrail-etl run|sample|ddl`. Errors are one line on stderr with a documented exit code."""
+"""Command line: `cloudtrail-etl run|verify|sample|ddl`. Errors are one line on stderr with a documented exit code."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from collections.abc import Sequence
 
 from cloudtrail_etl.errors import JobError, UsageError, describe
 
-USAGE = """usage: cloudtrail-etl {run,sample,ddl} [options]
+USAGE = """usage: cloudtrail-etl {run,verify,sample,ddl} [options]
 
   run     convert one KST day of CloudTrail files to Parquet (see `cloudtrail-etl run --help`)
+  verify  check KST days of CloudTrail files against their digest files (see `cloudtrail-etl verify --help`)
   sample  write sample CloudTrail delivery files in the real S3 layout
   ddl     print Athena DDL for the output table (partition projection on proc_ymd)
 """
@@ -102,6 +103,12 @@ def run_command(argv: Sequence[str], prog: str = "cloudtrail-etl run") -> int:
     return code
 
 
+def verify_command(argv: Sequence[str]) -> int:
+    from cloudtrail_etl.integrity.command import verify_main
+
+    return verify_main(argv)
+
+
 def sample_command(argv: Sequence[str]) -> int:
     from pathlib import Path
 
@@ -112,6 +119,8 @@ def sample_command(argv: Sequence[str]) -> int:
     parser.add_argument("--seed", type=int, default=SampleSpec.seed)
     parser.add_argument("--days", type=int, default=SampleSpec.days, help="UTC delivery days to generate")
     parser.add_argument("--start", default=SampleSpec.start.isoformat(), help="first UTC day, YYYY-MM-DD")
+    parser.add_argument("--public-keys-out", help="write the test key as list-public-keys JSON (verify --public-keys)")
+    parser.add_argument("--digest-metadata-out", help="write digests' S3 metadata (signatures) as JSON, for uploads")
     args = parser.parse_args(argv)
     from cloudtrail_etl.days import parse_day
 
@@ -120,6 +129,14 @@ def sample_command(argv: Sequence[str]) -> int:
     except ValueError as exc:
         return _fail(str(exc).replace("--date", "--start"), 2)
     summary = write_sample_trail(Path(args.output), SampleSpec(start=start, days=args.days, seed=args.seed))
+    import json
+
+    from cloudtrail_etl.sample.digests import sample_public_keys
+
+    if args.public_keys_out:
+        Path(args.public_keys_out).write_text(json.dumps(sample_public_keys(), indent=2) + "\n")
+    if args.digest_metadata_out:
+        Path(args.digest_metadata_out).write_text(json.dumps(summary.digest_metadata, indent=1) + "\n")
     print(
         f"wrote {summary.files_written} delivery files with {summary.events_written} events "
         f"({summary.distinct_event_ids} distinct eventIDs, {summary.duplicate_files} duplicate deliveries) "
@@ -149,9 +166,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(USAGE)
         return 0 if args else 2
     command, rest = args[0], args[1:]
-    commands = {"run": run_command, "sample": sample_command, "ddl": ddl_command}
+    commands = {"run": run_command, "verify": verify_command, "sample": sample_command, "ddl": ddl_command}
     if command not in commands:
-        return _fail(f"unknown command {command!r} (expected run, sample or ddl)", 2)
+        return _fail(f"unknown command {command!r} (expected run, verify, sample or ddl)", 2)
     try:
         return commands[command](rest)
     except BrokenPipeError:  # `cloudtrail-etl ddl | head`

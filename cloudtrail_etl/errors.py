@@ -55,6 +55,12 @@ class DayWouldShrink(JobError):
     exit_code = 9
 
 
+class IntegrityFailed(JobError):
+    """Log file integrity validation found a problem (missing, modified or unlisted files, broken digests)."""
+
+    exit_code = 10
+
+
 EXIT_CODES = {
     cls.exit_code: cls
     for cls in (
@@ -66,6 +72,7 @@ EXIT_CODES = {
         CatalogFailed,
         JavaMissing,
         DayWouldShrink,
+        IntegrityFailed,
     )
 }
 
