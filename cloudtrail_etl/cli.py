@@ -25,13 +25,13 @@ def _fail(message: str, code: int) -> int:
 
 def _late_note(report) -> str:
     """Events of days before the first one (late deliveries) are never dropped silently: say how to add them."""
-    earlier = sorted(day for day in report.events_for_other_days if day < report.target_date)
+    earlier = sorted(report.late_events)
     if not earlier:
         return ""
-    count = sum(report.events_for_other_days[day] for day in earlier)
+    count = sum(report.late_events.values())
     last = report.last_date or report.target_date
     return (
-        f"; {count} events belong to days before {report.target_date} ({', '.join(earlier)}): "
+        f"; {count} events of days before {report.target_date} were delivered late ({', '.join(earlier)}): "
         f"run --from {earlier[0]} --to {last} to add them"
     )
 

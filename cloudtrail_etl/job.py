@@ -172,6 +172,7 @@ class Job:
         )
         placed = F.col(T.QUARANTINE_REASON).isNull()
         near = [proc_ymd(day) for day in plan.other_days_window()]
+        first_folder = F.lit(plan.folder_days[0].strftime("%Y/%m/%d"))
         events = place_events(files).observe(
             event_stats,
             F.count(F.lit(1)).alias("events_read"),
@@ -180,6 +181,10 @@ class Job:
             F.concat_ws("\n", F.collect_set(F.when(~placed, F.col(T.SOURCE_FILE)))).alias("quarantined_files"),
             *_count_by_day(codes, placed, "in_"),
             *_count_by_day(near, placed, "near_"),
+            # The day before the first is expected in the first folder (its last hour); from later folders it is late.
+            F.count_if(
+                placed & (F.col(T.PROC_YMD) == F.lit(near[1])) & (T.folder_of(F.col(T.SOURCE_FILE)) > first_folder)
+            ).alias("late_previous"),
             # Days further away (deliveries over a day late) are rare: their codes travel as one text.
             F.concat_ws(",", F.collect_list(F.when(placed & ~F.col(T.PROC_YMD).isin(*codes, *near), T.PROC_YMD))).alias(
                 "far"
@@ -208,6 +213,10 @@ class Job:
             day_report.rows_written = int(written[f"rows_{code}"])
             day_report.duplicates_dropped = day_report.events_in_day - day_report.rows_written
         report.events_for_other_days = self._other_days(event_metrics, near)
+        previous = plan.other_days_window()[1].isoformat()
+        report.late_events = {day: n for day, n in report.events_for_other_days.items() if day < previous}
+        if int(event_metrics["late_previous"]):
+            report.late_events[previous] = int(event_metrics["late_previous"])
         report.bad_files = self._bad_files(run_input, int(file_metrics["documents"]), file_metrics["problems"])
         blocked = {} if config.skip_bad_files else self._days_blocked(run_input, report.bad_files)
         if report.events_quarantined:

@@ -54,6 +54,9 @@ class RunReport:
     events_in_day: int = 0  # summed over the days
     events_outside_day: int = 0  # = the sum of events_for_other_days
     events_for_other_days: dict[str, int] = dataclasses.field(default_factory=dict)  # YYYY-MM-DD -> events
+    # Of those, events of days before the first that CloudTrail delivered late (in folders after their day's): the
+    # runs of their days never saw them. A run whose range covers those folders adds them.
+    late_events: dict[str, int] = dataclasses.field(default_factory=dict)
     events_quarantined: int = 0
     quarantine_reasons: dict[str, int] = dataclasses.field(default_factory=dict)
     quarantine_path: str | None = None

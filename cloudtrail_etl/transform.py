@@ -274,6 +274,11 @@ def record_event_id() -> Column:
     return field_value(F.col(ROOT_OBJECT), "eventID")
 
 
+def folder_of(source_file: Column) -> Column:
+    """The UTC date folder (YYYY/MM/DD) of a delivery file's path."""
+    return F.regexp_extract(source_file, r"/([0-9]{4}/[0-9]{2}/[0-9]{2})/[^/]+$", 1)
+
+
 def keep_day(df: DataFrame, day: dt.date) -> DataFrame:
     """Rows of KST day `day` that are not quarantined."""
     return keep_days(df, day, day)
