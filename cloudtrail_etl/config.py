@@ -71,6 +71,8 @@ class JobConfig:
     last_day: dt.date | None = None  # --to; None for a single day
     late_days: int = 0
     allow_fewer_rows: bool = False
+    verify_digests: bool = False
+    public_keys: str | None = None
 
     @property
     def plan(self) -> RunPlan:
@@ -127,6 +129,15 @@ def add_run_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--allow-fewer-rows", **_FLAG, help="replace a day even when it would then hold fewer rows than it does now"
+    )
+    parser.add_argument(
+        "--verify-digests",
+        **_FLAG,
+        help="also check the days' log files against CloudTrail's digest files (exit 10 when anything is wrong)",
+    )
+    parser.add_argument(
+        "--public-keys",
+        help="for --verify-digests: JSON of `aws cloudtrail list-public-keys` (default: ask CloudTrail)",
     )
     parser.add_argument("--report", help="also write the JSON run report to this path (local or s3://)")
     parser.add_argument(
@@ -199,6 +210,8 @@ def config_from_namespace(ns: argparse.Namespace) -> JobConfig:
     day, last_day = _days(ns)
     if ns.late_days < 0:
         raise UsageError("--late-days must be 0 or more")
+    if ns.public_keys and not ns.verify_digests:
+        raise UsageError("--public-keys goes with --verify-digests")
     if ns.catalog_table and not re.match(r"^[A-Za-z0-9_]+\.[A-Za-z0-9_]+$", ns.catalog_table):
         raise UsageError(f"--catalog-table {ns.catalog_table!r} must be DATABASE.TABLE")
     if ns.create_crawler and not (ns.crawler and ns.crawler_role and ns.crawler_database):
@@ -235,6 +248,8 @@ def config_from_namespace(ns: argparse.Namespace) -> JobConfig:
         last_day=last_day,
         late_days=ns.late_days,
         allow_fewer_rows=ns.allow_fewer_rows,
+        verify_digests=ns.verify_digests,
+        public_keys=ns.public_keys,
     )
 
 

@@ -151,7 +151,7 @@ class _S3Lister:
         return f"{self.scheme}://{self.bucket}/{self._key(rel).rstrip('/')}"
 
 
-def _lister(input_uri: str, s3_client=None):
+def make_lister(input_uri: str, s3_client=None):
     return _S3Lister(input_uri, s3_client) if is_s3(input_uri) else _LocalLister(input_uri)
 
 
@@ -199,6 +199,26 @@ def discover_day(
     return discover(input_uri, utc_folders(day), since, accounts, regions, s3_client)
 
 
+def trail_root(input_uri: str) -> str:
+    """The location that holds AWSLogs/ (the AWSLogs folder itself is accepted: a common way to name a trail's)."""
+    trimmed = input_uri.rstrip("/")
+    if trimmed.endswith("/AWSLogs"):
+        return trimmed[: -len("/AWSLogs")] or "/"
+    return input_uri
+
+
+def trail_streams(
+    lister, input_uri: str, accounts: Sequence[str] = (), regions: Sequence[str] = (), kinds=("CloudTrail",)
+) -> list[tuple[str, str]]:
+    """(AWSLogs/[o-ORG/]ACCOUNT, REGION) of every selected account and region that has a `kinds` folder
+    (CloudTrail, CloudTrail-Digest). A filter that matches nothing raises InputNotFound naming what there is."""
+    streams = []
+    for account_rel in _selected(_account_roots(lister), accounts, "account", input_uri):
+        found = {region for kind in kinds for region in lister.subfolders(f"{account_rel}/{kind}")}
+        streams += [f"{account_rel}/{region}" for region in sorted(found) if REGION_NAME.match(region)]
+    return [tuple(rel.rsplit("/", 1)) for rel in _selected(streams, regions, "region", input_uri)]  # type: ignore[misc]
+
+
 def discover(
     input_uri: str,
     folder_days: Sequence[dt.date],
@@ -208,28 +228,16 @@ def discover(
     s3_client=None,
 ) -> DayInput:
     """List the UTC folders `folder_days` of every (selected) account and region under `input_uri`, each once;
-    files named with a delivery time before `delivered_since` are set aside (`skipped`).
-
-    `input_uri` holds AWSLogs/; the AWSLogs folder itself is accepted too (a common way to name the trail's
-    location)."""
-    trimmed = input_uri.rstrip("/")
-    if trimmed.endswith("/AWSLogs"):
-        input_uri = trimmed[: -len("/AWSLogs")] or "/"
-    lister = _lister(input_uri, s3_client)
+    files named with a delivery time before `delivered_since` are set aside (`skipped`)."""
+    input_uri = trail_root(input_uri)
+    lister = make_lister(input_uri, s3_client)
     if not lister.exists("AWSLogs"):
         raise InputNotFound(f"no AWSLogs/ folder under --input {input_uri}")
     folders: list[str] = []
     files: list[InputFile] = []
-    account_roots = _selected(_account_roots(lister), accounts, "account", input_uri)
-    region_roots = [
-        f"{account_rel}/CloudTrail/{region}"
-        for account_rel in account_roots
-        for region in lister.subfolders(f"{account_rel}/CloudTrail")
-        if REGION_NAME.match(region)
-    ]
-    for region_rel in _selected(region_roots, regions, "region", input_uri):
+    for account_rel, region in trail_streams(lister, input_uri, accounts, regions):
         for folder_day in folder_days:
-            rel = f"{region_rel}/{folder_day:%Y/%m/%d}"
+            rel = f"{account_rel}/CloudTrail/{region}/{folder_day:%Y/%m/%d}"
             found = lister.files(rel, folder_day)
             if found:
                 folders.append(lister.uri(rel))

@@ -18,15 +18,18 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import MapType, StringType
 
 from cloudtrail_etl import transform as T
+from cloudtrail_etl.aws import resolve_region
 from cloudtrail_etl.config import JobConfig
 from cloudtrail_etl.days import proc_ymd
 from cloudtrail_etl.discovery import DayInput, InputFile, discover, is_s3
 from cloudtrail_etl.errors import (
     BadInputFiles,
     DayWouldShrink,
+    IntegrityFailed,
     JobError,
     NoInputFiles,
     OutputNotWritable,
+    UsageError,
     describe,
     error_causes,
 )
@@ -89,6 +92,7 @@ class Job:
         self.output = _absolute(config.output).rstrip("/")
         self.run_id = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
         self.staging_run = f"{_absolute(config.staging_root).rstrip('/')}/{self.run_id}"
+        self.integrity_problems: list[str] = []
         days = self.plan.days
         self.report = RunReport(
             target_date=days[0].isoformat(),
@@ -106,6 +110,10 @@ class Job:
         started = time.monotonic()
         try:
             self._run()
+            if self.integrity_problems:
+                shown = "; ".join(self.integrity_problems[:3])
+                more = f" and {len(self.integrity_problems) - 3} more" if len(self.integrity_problems) > 3 else ""
+                raise IntegrityFailed(f"digest check failed: {shown}{more} (the report's integrity lists them all)")
             self.report.status = "succeeded"
             return self.report
         except Exception as exc:
@@ -144,14 +152,42 @@ class Job:
         for day_report, day in zip(report.days, plan.days):
             day_report.input_files = reading[day]
         say(f"found {report.input_files} files ({report.input_bytes / MIB:.1f} MiB) in {report.input_folders} folders")
+        public_keys = self._public_keys()  # a bad --public-keys file fails before any work
         if not run_input.files:
             for day_report in report.days:
                 day_report.status = NO_INPUT
             if config.require_input:
                 early = f" ({len(run_input.skipped)} delivered before the day began)" if run_input.skipped else ""
                 raise NoInputFiles(f"no CloudTrail files for KST {span} under {config.input}{early}")
-            return
-        self._convert(run_input)
+        else:
+            self._convert(run_input)
+        if config.verify_digests:  # also when no log file is left: the digests then say which were deleted
+            self._verify_digests(public_keys)
+
+    def _public_keys(self):
+        if not self.config.public_keys:
+            return None
+        from cloudtrail_etl.integrity.keys import load_public_keys_file
+
+        try:
+            return load_public_keys_file(self.config.public_keys)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise UsageError(f"--public-keys {self.config.public_keys}: {exc}") from exc
+
+    def _verify_digests(self, public_keys) -> None:
+        """The digest check of the run's days (integrity/): its problems make the run fail with exit 10, after the
+        days were written (their events are still worth having), unless the run failed for another reason first."""
+        from cloudtrail_etl.integrity.verify import verify_days
+
+        say("verifying the days' log files against their digest files")
+        region = self.config.region or resolve_region()
+        integrity = verify_days(
+            self.spark, _absolute(self.config.input), self.plan.days, self.config.accounts, self.config.regions,
+            public_keys=public_keys, s3_client=self.s3_client,
+            executor_s3_config={"region_name": region} if region else None,
+        )  # fmt: skip
+        self.report.integrity = integrity.to_dict()
+        self.integrity_problems = integrity.problem_lines()
 
     def _convert(self, run_input: DayInput) -> None:
         config, report, plan = self.config, self.report, self.plan

@@ -68,6 +68,7 @@ class RunReport:
     output_bytes: int = 0
     days: list[DayReport] = dataclasses.field(default_factory=list)
     catalog: dict[str, Any] = dataclasses.field(default_factory=dict)
+    integrity: dict[str, Any] | None = None  # --verify-digests: the digest check of the days (integrity/report.py)
     duration_s: float = 0.0
     spark_version: str = ""
     error: str | None = None

@@ -11,24 +11,16 @@ import os
 from collections.abc import Iterator
 from urllib.parse import urlparse
 
-from cloudtrail_etl.discovery import _REGION, InputFile, _account_roots, _lister, is_s3
+from cloudtrail_etl.discovery import InputFile, is_s3, make_lister, trail_root, trail_streams
 from cloudtrail_etl.errors import InputNotFound
-
-
-def normalize_root(input_uri: str) -> str:
-    """The location that holds AWSLogs/ (the AWSLogs folder itself is accepted, as by `run`)."""
-    trimmed = input_uri.rstrip("/")
-    if trimmed.endswith("/AWSLogs"):
-        return trimmed[: -len("/AWSLogs")] or "/"
-    return input_uri
 
 
 class TrailStore:
     """The trail under one input root: listings by relative folder, digest reads with their S3 metadata."""
 
     def __init__(self, input_uri: str, s3_client=None):
-        self.root = normalize_root(input_uri)
-        self.lister = _lister(self.root, s3_client)
+        self.root = trail_root(input_uri)
+        self.lister = make_lister(self.root, s3_client)
         self.s3 = is_s3(self.root)
         if self.s3:
             parsed = urlparse(self.root)
@@ -41,12 +33,7 @@ class TrailStore:
 
     def streams(self, accounts=(), regions=()) -> Iterator[tuple[str, str]]:
         """(AWSLogs/[o-ORG/]ACCOUNT, REGION) of every selected account and region that has log or digest folders."""
-        for account_rel in _account_roots(self.lister, accounts):
-            found = set(self.lister.subfolders(f"{account_rel}/CloudTrail"))
-            found |= set(self.lister.subfolders(f"{account_rel}/CloudTrail-Digest"))
-            for region in sorted(found):
-                if _REGION.match(region) and (not regions or region in regions):
-                    yield account_rel, region
+        yield from trail_streams(self.lister, self.root, accounts, regions, kinds=("CloudTrail", "CloudTrail-Digest"))
 
     def files(self, rel_folder: str) -> list[InputFile]:
         """The .json.gz files directly in a folder (empty when the folder does not exist)."""
