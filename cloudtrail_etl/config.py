@@ -122,6 +122,11 @@ def add_run_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     )
     parser.add_argument("--to", dest="last_day", help="last KST day of a range, inclusive")
     parser.add_argument(
+        "--last-days",
+        type=int,
+        help="the N KST days up to yesterday (a fixed argument for a scheduled re-run, e.g. weekly with --late-days 1)",
+    )
+    parser.add_argument(
         "--late-days",
         type=int,
         default=0,
@@ -193,8 +198,13 @@ def drop_glue_arguments(extras: Sequence[str], known_options: Sequence[str]) -> 
 
 def _days(ns: argparse.Namespace) -> tuple[dt.date, dt.date | None]:
     """(first day, last day or None for a single day) from --date or --from/--to."""
-    if ns.date and (ns.first_day or ns.last_day):
-        raise UsageError("use either --date or --from/--to, not both")
+    if sum(bool(given) for given in (ns.date, ns.first_day or ns.last_day, ns.last_days is not None)) > 1:
+        raise UsageError("use one of --date, --from/--to and --last-days")
+    if ns.last_days is not None:
+        if ns.last_days < 1:
+            raise UsageError("--last-days must be 1 or more")
+        yesterday = yesterday_kst()
+        return yesterday - dt.timedelta(days=ns.last_days - 1), yesterday
     if ns.last_day and not ns.first_day:
         raise UsageError("--to needs --from")
     if not ns.first_day:

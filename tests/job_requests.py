@@ -330,7 +330,9 @@ def hadoop_calls(layout: Layout, day: dt.date, run_id: str = "20260102T160000Z-0
     quarantine = f"{layout.output_prefix}_quarantine"
     code = f"{day:%Y%m%d}"
     run = f"{staging}/{run_id}"
-    staged, target, trash = f"{run}/proc_ymd={code}", f"{table}/proc_ymd={code}", f"{run}/replaced"
+    staged_table = f"{run}/table"  # one partitioned write of all the run's days
+    staged, target, trash = f"{staged_table}/proc_ymd={code}", f"{table}/proc_ymd={code}", f"{run}/replaced/{code}"
+    staged_quarantine = f"{run}/quarantine/proc_ymd={code}"
 
     # Read: Spark's file index is given the day folders; it checks and lists each, then opens the files.
     for folder in utc_folders(day):
@@ -346,7 +348,9 @@ def hadoop_calls(layout: Layout, day: dt.date, run_id: str = "20260102T160000Z-0
     calls.delete(out, f"{run}/_writable", "writable check")
     calls.put(out, f"{run}/", "writable check: marker of the emptied parent")
 
-    calls.spark_write(out, staged, table, "staged write")
+    calls.spark_write(out, staged_table, table, "staged write (partitionBy proc_ymd)")
+    calls.list_dir(out, target, "rows before: the existing day's footers (shrink check)")
+    calls.get(out, f"{target}/part-00000", "rows before: the existing day's footers (shrink check)")
 
     # Publish: the previous day moves to the run's trash, the staged day into the table, then clean-up.
     calls.dir_status(out, target, "publish: does the day exist")
@@ -369,11 +373,15 @@ def hadoop_calls(layout: Layout, day: dt.date, run_id: str = "20260102T160000Z-0
 
     # A range run stages several days and swaps each one the same way; a second day adds no new kind of request.
 
-    # Quarantine: the files with quarantined records are read again; Spark writes JSON and reads it back.
-    calls.spark_write(out, f"{quarantine}/proc_ymd={code}", table, "quarantine write")
+    # Quarantine: the files with quarantined records are read again; Spark writes JSON into the staging run, reads it
+    # back, and the day's quarantine is swapped in beside the day.
+    calls.spark_write(out, staged_quarantine, table, "quarantine write")
+    calls.list_dir(out, staged_quarantine, "quarantine read back")
+    calls.get(out, f"{staged_quarantine}/part-00000", "quarantine read back")
+    calls.dir_status(out, f"{quarantine}/proc_ymd={code}", "quarantine publish: does the day exist")
+    calls.rename(out, f"{quarantine}/proc_ymd={code}", f"{run}/replaced/q{code}", ["part-00000"], "quarantine: old")
     calls.dir_status(out, quarantine, "quarantine root status")
-    calls.list_dir(out, f"{quarantine}/proc_ymd={code}", "quarantine read back")
-    calls.get(out, f"{quarantine}/proc_ymd={code}/part-00000", "quarantine read back")
+    calls.rename(out, staged_quarantine, f"{quarantine}/proc_ymd={code}", ["part-00000"], "quarantine publish")
 
     # Report (--report): Hadoop create() of one file, overwriting the previous one.
     calls.dir_status(out, layout.report, "report create")

@@ -60,3 +60,43 @@ def test_flags_also_take_a_value_as_glue_passes_them():
     assert parse_run_args([*BASE, "--skip-bad-files"]).skip_bad_files is True
     with pytest.raises(UsageError, match="expected true or false"):
         parse_run_args([*BASE, "--wait", "perhaps"])
+
+
+def test_ranges_of_days():
+    config = parse_run_args([*BASE[:4], "--from", "2026-01-30", "--to", "20260202", "--late-days", "1"])
+    assert [str(day) for day in config.plan.days] == ["2026-01-30", "2026-01-31", "2026-02-01", "2026-02-02"]
+    assert [str(day) for day in config.plan.folder_days] == [
+        "2026-01-29",
+        "2026-01-30",
+        "2026-01-31",
+        "2026-02-01",
+        "2026-02-02",
+        "2026-02-03",
+    ]
+    yesterday = dt.datetime.now(dt.timezone(dt.timedelta(hours=9))).date() - dt.timedelta(days=1)
+    weekly = parse_run_args([*BASE[:4], "--last-days", "7", "--late-days", "1"])
+    assert weekly.plan.days == [yesterday - dt.timedelta(days=n) for n in range(6, -1, -1)]
+    assert parse_run_args([*BASE[:4], "--from", "2026-01-30"]).plan.last_day == yesterday
+    # Glue passes every argument as `--key value`, in any order, with its own mixed in.
+    glue = parse_run_args(
+        ["--JOB_ID", "j", "--to", "2026-01-31", *BASE[:4], "--from", "2026-01-30", "--enable-metrics"]
+    )
+    assert (glue.plan.first_day, glue.plan.last_day) == (dt.date(2026, 1, 30), dt.date(2026, 1, 31))
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--date", "2026-01-02", "--from", "2026-01-01"], "use one of --date, --from/--to and --last-days"),
+        (["--last-days", "3", "--to", "2026-01-01"], "use one of --date, --from/--to and --last-days"),
+        (["--to", "2026-01-01"], "--to needs --from"),
+        (["--from", "2026-01-05", "--to", "2026-01-01"], "--to 2026-01-01 is before --from 2026-01-05"),
+        (["--from", "2026-02-30", "--to", "2026-03-01"], "--from '2026-02-30' is not a real calendar day"),
+        (["--last-days", "0"], "--last-days must be 1 or more"),
+        (["--date", "2026-01-02", "--late-days=-1"], "--late-days must be 0 or more"),
+    ],
+)
+def test_range_mistakes_are_usage_errors(args, message):
+    with pytest.raises(UsageError) as caught:
+        parse_run_args([*BASE[:4], *args])
+    assert str(caught.value).startswith(message)

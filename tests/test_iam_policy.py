@@ -377,3 +377,14 @@ def test_evaluator_follows_iam_rules() -> None:
     assert evaluate([], Request("s3:GetObject", key)).reason.startswith("implicit deny")
     with pytest.raises(ValueError, match="not supported"):
         evaluate([{**listing, "Condition": {"NumericLessThan": {"s3:max-keys": "10"}}}], with_prefix)
+
+
+def test_the_verifiers_aws_calls_are_the_modelled_ones() -> None:
+    """integrity/ reads digests and log files with GetObject, lists through discovery's listers, and asks
+    CloudTrail for public keys: a new call there must be modelled in job_requests.hadoop_calls and granted."""
+    package = Path(__file__).resolve().parent.parent / "cloudtrail_etl" / "integrity"
+    s3_methods = set().union(*(discovery_s3_methods(path) for path in sorted(package.glob("*.py"))))
+    assert s3_methods == {"get_object", "list_public_keys"}  # list_public_keys: the cloudtrail client's
+    requests = [r for call in job_calls(LAYOUTS["trail-under-logs"], "table") for r in call.checks]
+    assert Request("cloudtrail:ListPublicKeys", "*") in requests
+    assert any(r.action == "s3:GetObject" and "/CloudTrail-Digest/" in r.resource for r in requests)
