@@ -96,7 +96,7 @@ def _error_exit(parser: argparse.ArgumentParser):
     return parser
 
 
-def _csv(text: str) -> tuple[str, ...]:
+def csv_list(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
@@ -150,8 +150,10 @@ def add_run_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     )
     parser.add_argument("--skip-bad-files", **_FLAG, help="write the day even if some files are unreadable")
     parser.add_argument("--require-input", **_FLAG, help="fail when the day has no input files at all")
-    parser.add_argument("--accounts", type=_csv, default=(), help="comma-separated account ids to read (default: all)")
-    parser.add_argument("--regions", type=_csv, default=(), help="comma-separated regions to read (default: all)")
+    parser.add_argument(
+        "--accounts", type=csv_list, default=(), help="comma-separated account ids to read (default: all)"
+    )
+    parser.add_argument("--regions", type=csv_list, default=(), help="comma-separated regions to read (default: all)")
     parser.add_argument("--crawler", help="Glue crawler to start after a successful write")
     parser.add_argument("--create-crawler", **_FLAG, help="create --crawler if it does not exist")
     parser.add_argument("--crawler-role", help="IAM role ARN for --create-crawler")
@@ -196,28 +198,42 @@ def drop_glue_arguments(extras: Sequence[str], known_options: Sequence[str]) -> 
         raise UsageError(f"unexpected argument {token!r}")
 
 
-def _days(ns: argparse.Namespace) -> tuple[dt.date, dt.date | None]:
-    """(first day, last day or None for a single day) from --date or --from/--to."""
-    if sum(bool(given) for given in (ns.date, ns.first_day or ns.last_day, ns.last_days is not None)) > 1:
+def parse_days(
+    date: str | None, first_day: str | None, last_day: str | None, last_days: int | None = None
+) -> tuple[dt.date, dt.date | None]:
+    """(first day, last day or None for a single day) from --date, --from/--to or --last-days (shared by `verify`).
+
+    Raises UsageError (or ValueError for a date that is not a day)."""
+    if sum(bool(given) for given in (date, first_day or last_day, last_days is not None)) > 1:
         raise UsageError("use one of --date, --from/--to and --last-days")
-    if ns.last_days is not None:
-        if ns.last_days < 1:
+    if last_days is not None:
+        if last_days < 1:
             raise UsageError("--last-days must be 1 or more")
         yesterday = yesterday_kst()
-        return yesterday - dt.timedelta(days=ns.last_days - 1), yesterday
-    if ns.last_day and not ns.first_day:
+        return yesterday - dt.timedelta(days=last_days - 1), yesterday
+    if last_day and not first_day:
         raise UsageError("--to needs --from")
-    if not ns.first_day:
-        return (parse_day(ns.date) if ns.date else yesterday_kst()), None
-    first = parse_day(ns.first_day, "--from")
-    last = parse_day(ns.last_day, "--to") if ns.last_day else yesterday_kst()
+    if not first_day:
+        return (parse_day(date) if date else yesterday_kst()), None
+    first = parse_day(first_day, "--from")
+    last = parse_day(last_day, "--to") if last_day else yesterday_kst()
     if last < first:
         raise UsageError(f"--to {last} is before --from {first}")
     return first, last
 
 
+def check_filters(accounts: Sequence[str], regions: Sequence[str]) -> None:
+    """--accounts and --regions name account ids and regions (shared by `verify`)."""
+    bad_accounts = [a for a in accounts if not ACCOUNT_ID.match(a)]
+    if bad_accounts:
+        raise UsageError(f"--accounts: {', '.join(bad_accounts)} is not a 12-digit AWS account id")
+    bad_regions = [r for r in regions if not REGION_NAME.match(r)]
+    if bad_regions:
+        raise UsageError(f"--regions: {', '.join(bad_regions)} is not an AWS region name (like ap-northeast-2)")
+
+
 def config_from_namespace(ns: argparse.Namespace) -> JobConfig:
-    day, last_day = _days(ns)
+    day, last_day = parse_days(ns.date, ns.first_day, ns.last_day, ns.last_days)
     if ns.late_days < 0:
         raise UsageError("--late-days must be 0 or more")
     if ns.public_keys and not ns.verify_digests:
@@ -228,12 +244,7 @@ def config_from_namespace(ns: argparse.Namespace) -> JobConfig:
         raise UsageError("--create-crawler needs --crawler NAME, --crawler-role ARN and --crawler-database DB")
     if ns.crawler and ns.catalog_table:
         raise UsageError("use either --crawler or --catalog-table, not both")
-    bad_accounts = [a for a in ns.accounts if not ACCOUNT_ID.match(a)]
-    if bad_accounts:
-        raise UsageError(f"--accounts: {', '.join(bad_accounts)} is not a 12-digit AWS account id")
-    bad_regions = [r for r in ns.regions if not REGION_NAME.match(r)]
-    if bad_regions:
-        raise UsageError(f"--regions: {', '.join(bad_regions)} is not an AWS region name (like ap-northeast-2)")
+    check_filters(ns.accounts, ns.regions)
     if ns.wait_timeout <= 0:
         raise UsageError("--wait-timeout must be a positive number of seconds")
     return JobConfig(

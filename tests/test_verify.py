@@ -222,9 +222,10 @@ def test_cli_exit_codes_and_one_line_per_problem(spark, trail, tmp_path):
     [
         (["--date", "2026-01-02"], "--input"),
         (["--input", "x", "--date", "2026-02-30"], "not a real calendar day"),
-        (["--input", "x", "--from", "2026-01-02"], "--from and --to go together"),
+        (["--input", "x", "--to", "2026-01-02"], "--to needs --from"),
+        (["--input", "x", "--date", "2026-01-02", "--accounts", "abc"], "abc is not a 12-digit AWS account id"),
         (["--input", "x", "--from", "2026-01-03", "--to", "2026-01-02"], "before --from"),
-        (["--input", "x", "--date", "2026-01-02", "--from", "2026-01-01", "--to", "2026-01-02"], "either --date"),
+        (["--input", "x", "--date", "2026-01-02", "--from", "2026-01-01", "--to", "2026-01-02"], "use one of --date"),
         (["--input", "x", "--dates", "2026-01-02"], "unrecognized arguments"),
     ],
 )
