@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import tempfile
+import threading
 
 from pyspark.sql import SparkSession
 
@@ -95,17 +97,46 @@ def get_spark(app_name: str = "cloudtrail-etl") -> SparkSession:
     builder = SparkSession.builder.appName(app_name)
     launched_by_spark_submit = "PYSPARK_GATEWAY_PORT" in os.environ  # spark-submit, EMR, Glue
     if not launched_by_spark_submit:
-        builder = (
-            builder.master(os.environ.get("CLOUDTRAIL_ETL_MASTER", "local[*]"))
-            .config("spark.driver.memory", os.environ.get("CLOUDTRAIL_ETL_DRIVER_MEMORY", "2g"))
-            .config("spark.driver.extraJavaOptions", _local_java_options())
-            .config("spark.ui.showConsoleProgress", "false")
-            .config("spark.ui.enabled", "false")
-        )
+        local = {
+            "spark.app.name": app_name,
+            "spark.master": os.environ.get("CLOUDTRAIL_ETL_MASTER", "local[*]"),
+            "spark.driver.memory": os.environ.get("CLOUDTRAIL_ETL_DRIVER_MEMORY", "2g"),
+            "spark.driver.extraJavaOptions": _local_java_options(),
+            "spark.ui.showConsoleProgress": "false",
+            "spark.ui.enabled": "false",
+        }
+        _start_local_jvm(local)
+        for key, value in local.items():
+            builder = builder.config(key, value)
     spark = builder.getOrCreate()
     quiet_handled_conditions(spark)
     apply_job_conf(spark)
     return spark
+
+
+# What the local JVM prints on stderr that is not Spark's logging and says nothing to a user: Spark 4's launcher
+# always adds the incubator module jdk.incubator.vector, and the JVM then warns about it (no JVM flag turns it off).
+_JVM_NOISE = (b"WARNING: Using incubator modules",)
+
+
+def _start_local_jvm(settings: dict[str, str]) -> None:
+    """Launch the local JVM (once) with its stderr passed on through a filter that drops _JVM_NOISE."""
+    from pyspark import SparkConf, SparkContext
+    from pyspark.java_gateway import launch_gateway
+
+    if SparkContext._gateway is not None:
+        return
+    conf = SparkConf(loadDefaults=False).setAll(list(settings.items()))
+    gateway = launch_gateway(conf, popen_kwargs={"stderr": subprocess.PIPE})
+    threading.Thread(target=_pass_on_stderr, args=(gateway.proc.stderr,), daemon=True).start()
+    SparkContext._ensure_initialized(gateway=gateway, conf=conf)
+
+
+def _pass_on_stderr(stream) -> None:
+    # os.write on fd 2, not sys.stderr: no Python lock that a daemon thread could hold at interpreter shutdown.
+    for line in iter(stream.readline, b""):
+        if not line.startswith(_JVM_NOISE):
+            os.write(2, line)
 
 
 def _local_java_options() -> str:

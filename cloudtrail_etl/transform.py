@@ -109,7 +109,7 @@ def match_key_case(obj: Column, names: list[str]) -> Column:
     def respell(entry: Column) -> Column:
         key = F.lower(entry["key"])
         name = F.try_element_at(spelling, key)
-        first_variant = F.element_at(F.filter(keys, lambda k: F.lower(k) == key), 1)
+        first_variant = F.try_element_at(F.filter(keys, lambda k: F.lower(k) == key), F.lit(1))
         renamed = name.isNotNull() & ~F.array_contains(keys, name) & (first_variant == entry["key"])
         return F.struct(F.when(renamed, name).otherwise(entry["key"]).alias("key"), entry["value"].alias("value"))
 
@@ -119,7 +119,7 @@ def match_key_case(obj: Column, names: list[str]) -> Column:
 def field_value(obj: Column, name: str) -> Column:
     """obj[name], else the first key that matches `name` ignoring case (only looked for when the exact key is not)."""
     variant = F.map_filter(obj, lambda k, _v: F.lower(k) == F.lit(name.lower()))
-    return F.coalesce(F.try_element_at(obj, F.lit(name)), F.element_at(F.map_values(variant), 1))
+    return F.coalesce(F.try_element_at(obj, F.lit(name)), F.try_element_at(F.map_values(variant), F.lit(1)))
 
 
 class _RecordParser:
