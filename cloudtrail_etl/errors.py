@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 class JobError(Exception):
     exit_code = 1
@@ -107,8 +109,16 @@ def error_causes(exc: BaseException) -> list[str]:
     return causes
 
 
+# A message that names a location: s3://bucket/key, s3a://..., hdfs://..., file:/path.
+_NAMES_A_LOCATION = re.compile(r"\b[a-z][a-z0-9+.-]*:/")
+
+
 def describe(exc: BaseException) -> str:
-    """One line for the console: our own errors as they are, anything else by its root cause."""
+    """One line for the console: our own errors as they are, anything else by its root cause, or rather by the
+    innermost cause that says where (S3A's `AccessDeniedException: s3a://b/k: getFileStatus ...: 403 Forbidden`
+    wraps an SDK exception that says only `Forbidden (Service: Amazon S3; Status Code: 403 ...)`)."""
     if isinstance(exc, JobError):
         return _first_line(str(exc)) or type(exc).__name__
-    return error_causes(exc)[-1]
+    causes = error_causes(exc)
+    located = [cause for cause in causes if _NAMES_A_LOCATION.search(cause)]
+    return located[-1] if located else causes[-1]

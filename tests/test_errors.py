@@ -22,6 +22,20 @@ def test_a_java_exception_chain_gives_its_root_cause(spark):
     assert describe(caught.value) == "IOException: s3://bucket/AWSLogs/2023/07/19: getFileStatus: 403 Forbidden"
 
 
+def test_the_innermost_cause_that_names_a_location_is_the_one_line(spark):
+    jvm = spark._jvm
+    sdk = jvm.java.lang.RuntimeException("Forbidden (Service: Amazon S3; Status Code: 403; Error Code: 403 Forbidden)")
+    s3a = jvm.java.io.IOException("s3a://logs/AWSLogs/2023/07/19: getFileStatus on s3a://logs/AWSLogs/2023/07/19", sdk)
+    future = jvm.java.util.concurrent.CompletableFuture()
+    future.completeExceptionally(s3a)
+    with pytest.raises(Exception) as caught:
+        future.get()
+    causes = error_causes(caught.value)
+    assert [cause.split(":")[0] for cause in causes] == ["ExecutionException", "IOException", "RuntimeException"]
+    assert describe(caught.value) == causes[1]
+    assert describe(caught.value).startswith("IOException: s3a://logs/AWSLogs/2023/07/19: getFileStatus")
+
+
 def test_python_chains_too():
     try:
         try:
