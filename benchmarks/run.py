@@ -342,17 +342,19 @@ def day_section(
 ) -> str:
     """The day part of results.md: everything printed, with the context needed to quote it."""
     parts = [
+        DAY_HEADING,
+        "",
         *header,
         f"- Load average (1, 5, 15 min) at start: {loads[0]}; at end: {loads[1]}. On 2 cores, anything well above 1 "
         "at the start means other work was running and the wall times are inflated.",
         "- Every converter runs on `local[2]` / 2 threads with 2g of driver memory (Spark) or DuckDB's default memory "
         "limit, on the same files (already in the page cache after the first run).",
         "",
-        "## Corpus",
+        "### Corpus",
         "",
         *corpus_lines([c for c, _ in by_scale.values()]),
         "",
-        "## Converters",
+        "### Converters",
         "",
         "- **ours**: `cloudtrail-etl run --input CORPUS --output OUT --date 2026-01-02 --report R` "
         "(`CLOUDTRAIL_ETL_MASTER=local[2]`).",
@@ -373,7 +375,7 @@ def day_section(
     ]
     for scale, (corpus, outcomes) in sorted(by_scale.items()):
         parts += [
-            f"## {scale}x corpus ({corpus.events_in_day:,} events in the day; wall time is the median of "
+            f"### {scale}x corpus ({corpus.events_in_day:,} events in the day; wall time is the median of "
             f"{runs[scale]} run{'s' if runs[scale] > 1 else ''})",
             "",
             "CPU s: user + system seconds of the converter's whole process tree (median), steadier than wall time "
@@ -388,7 +390,7 @@ def day_section(
         ]
         if queries.get(scale):
             parts += [
-                f"### Queries at {scale}x (DuckDB, 2 threads; median of 3 runs, raw JSON of {runs[scale]})",
+                f"#### Queries at {scale}x (DuckDB, 2 threads; median of 3 runs, raw JSON of {runs[scale]})",
                 "",
                 "Bytes read: compressed Parquet column chunks the query touches (filter and projected columns) in "
                 "the row groups that min/max statistics on the filter columns cannot exclude; `count(*)` and the "
@@ -399,7 +401,7 @@ def day_section(
                 "",
             ]
     parts += [
-        "## Ours against each converter",
+        "### Ours against each converter",
         "",
         "Our job's median wall and CPU seconds divided by the other converter's: below 1.00x ours is faster.",
         "",
@@ -407,13 +409,13 @@ def day_section(
         "",
     ]
     if len(by_scale) > 1:
-        parts += ["## Scaling", "", scaling_table(by_scale), ""]
+        parts += ["### Scaling", "", scaling_table(by_scale), ""]
     parts += [
-        "## Targets",
+        "### Targets",
         "",
         *targets(by_scale, queries),
         "",
-        "## Where the time goes",
+        "### Where the time goes",
         "",
         "Stage-by-stage timings, what was tried and what each change bought: `benchmarks/profile.md` "
         "(hand-written, measured on this machine).",
@@ -422,6 +424,7 @@ def day_section(
     return "\n".join(parts)
 
 
+DAY_HEADING = "## One KST day: ours, the blog's job, the baseline and DuckDB (issue 12)"
 # results.md holds one section per part, each after its marker; a run replaces the sections of the parts it ran.
 PARTS = ("day", "week", "memory")
 _MARKER = re.compile(r"^<!-- bench part: (\w+) -->$", re.MULTILINE)
@@ -443,7 +446,7 @@ How to run each part, from the repository root (`BENCH_ARGS` passes options thro
 - `--results PATH` writes the sections elsewhere (quick looks at tiny scales belong in `benchmarks/out/`).
 """
 PLACEHOLDERS = {
-    "day": '## One KST day\n\nNot measured yet: `make bench BENCH_ARGS="--parts day"`.\n',
+    "day": f'{DAY_HEADING}\n\nNot measured yet: `make bench BENCH_ARGS="--parts day"`.\n',
     "week": "## A week: one range run against seven single-day runs (issue 9)\n\nNot measured yet: "
     '`make bench BENCH_ARGS="--parts week"`.\n',
     "memory": "## Driver memory as the range grows (issue 9)\n\nNot measured yet: "
