@@ -143,8 +143,13 @@ def check_days(corpus: DaysCorpus) -> list[DayCheck]:
         range_rows, range_ids = _day_ids(con, OUT / "range" / "table", code, "r")
         single_rows, single_ids = _day_ids(con, OUT / "ours" / "table", code, "s")
         baseline_rows, baseline_ids = _day_ids(con, OUT / "baseline" / f"{day}" / "table", code, "b")
-        only_in_range = con.execute("SELECT count(*) FROM (SELECT eventid FROM r EXCEPT SELECT eventid FROM s)")
-        only_in_single = con.execute("SELECT count(*) FROM (SELECT eventid FROM s EXCEPT SELECT eventid FROM r)")
+        # fetch each result before the next execute: a DuckDB connection holds one pending result
+        only_in_range = con.execute(
+            "SELECT count(*) FROM (SELECT eventid FROM r EXCEPT SELECT eventid FROM s)"
+        ).fetchone()
+        only_in_single = con.execute(
+            "SELECT count(*) FROM (SELECT eventid FROM s EXCEPT SELECT eventid FROM r)"
+        ).fetchone()
         truth_events, truth_ids = corpus.truth[day.isoformat()]
         checks.append(
             DayCheck(
@@ -155,8 +160,8 @@ def check_days(corpus: DaysCorpus) -> list[DayCheck]:
                 range_ids=range_ids,
                 single_rows=single_rows,
                 single_ids=single_ids,
-                only_in_range=only_in_range.fetchone()[0],
-                only_in_single=only_in_single.fetchone()[0],
+                only_in_range=only_in_range[0],
+                only_in_single=only_in_single[0],
                 baseline_rows=baseline_rows,
                 baseline_ids=baseline_ids,
             )
