@@ -435,12 +435,13 @@ parts it ran and keeps the others, so each section says when it was measured.
 
 How to run each part, from the repository root (`BENCH_ARGS` passes options through `make bench`):
 
-- Everything, at the default scales: `make bench` (about 60 minutes on 2 cores: the day ~35, the week ~15, memory ~5).
+- Everything, at the default scales: `make bench`, about 30 minutes on 2 idle cores (the day ~15, the week ~10,
+  memory ~5), plus ~5 the first time to generate the corpora (cached in `benchmarks/.cache/`); longer under load.
 - **day** (issue 12), our job, the blog's job, the full-schema baseline and DuckDB on one KST day, alternated, 3 runs
   at 1x and 1 at 4x: `make bench BENCH_ARGS="--parts day"`; `--scales 1,2,4` adds 2x, `--runs N`, `--no-queries`.
 - **week** (issue 9), one `--from D --to D+6` run against seven single-day runs of ours and of the baseline, with
-  each day's eventIDs compared: `make bench BENCH_ARGS="--parts week"`; `--week-scale 0.25` (default; 1 is the day
-  corpus's volume, ~7x longer), `--week-rounds N`.
+  each day's eventIDs compared: `make bench BENCH_ARGS="--parts week"`; `--week-scale 0.25` (default; 1 gives each
+  day the 1x day's volume, about twice as long), `--week-rounds N`.
 - **memory** (issue 9), the driver's peak for range runs of 1, 7 and 30 KST days over a small corpus:
   `make bench BENCH_ARGS="--parts memory"`; `--memory-days 1,7,30`, `--memory-scale 0.02`.
 - `--results PATH` writes the sections elsewhere (quick looks at tiny scales belong in `benchmarks/out/`).
