@@ -66,7 +66,9 @@ package: setup
 	@ls -l dist
 
 # A timing benchmark, not a test (`make test` does not run it). Corpora are cached in benchmarks/.cache/.
-# BENCH_ARGS="--scales 1 --runs 1" for a quick look; the default runs 1x, 2x and 4x the day-scale corpus.
+# Three parts, all by default (benchmarks/results.md says how to run each): day (ours, the blog's job, the baseline
+# and DuckDB at 1x and 4x), week (one range run against seven daily runs) and memory (range runs of 1, 7, 30 days).
+# BENCH_ARGS overrides, e.g. "--parts day --scales 1 --runs 1" for a quick look.
 BENCH_ARGS ?=
 bench: setup
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)

@@ -102,3 +102,8 @@ def run(command: Sequence[str], log: Path, env: Mapping[str, str] | None = None,
         sampler.join()
     cpu_seconds = sum(ticks.values()) / TICKS
     return Measured(seconds=seconds, peak_rss=peak, cpu_seconds=cpu_seconds, returncode=returncode, log=log)
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages: on 2 cores, well above 1 means other work shared the machine."""
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])

@@ -1,13 +1,16 @@
-"""`make bench`: our job, a straightforward Spark baseline and DuckDB convert the same KST day; one table per scale.
+"""`make bench`: one KST day by four converters, a week as one range run or seven daily runs, memory by range length.
 
-    .venv/bin/python -m benchmarks.run [--scales 1,2,4] [--runs N]
+    .venv/bin/python -m benchmarks.run [--parts day,week,memory] [--scales 1,4] [--runs N] [--results PATH]
 
+Part `day` (issue 12): our job, the blog's job, a full-schema Spark baseline and DuckDB convert the same KST day.
 For each scale the corpus is generated once (benchmarks/.cache/), then each converter runs as a subprocess N times,
-round-robin so that a change in the machine's load hits all three alike. Reported: median wall seconds, events of
-the day per second, peak memory of the process tree, Parquet bytes and files, rows and distinct eventIDs written
-(from the files), each as a ratio to our job; then the analysts' queries over each output and over the raw JSON.
-The rows are checked against the truth counted from the corpus. Nothing here asserts a timing: it reports.
-Results go to stdout and to benchmarks/results.md.
+round-robin so that a change in the machine's load hits all four alike. Reported: median wall and CPU seconds, events
+of the day per second, peak memory of the process tree, Parquet bytes and files, rows and distinct eventIDs written
+(from the files), each as a ratio to our job, and ours divided by each other's; then the analysts' queries over each
+output and over the raw JSON. The rows are checked against the truth counted from the corpus.
+Part `week` (issue 9, week.py): one `--from/--to` run against seven single-day runs of ours and of the baseline.
+Part `memory` (issue 9, memory.py): the driver's peak for range runs of 1, 7 and 30 days.
+Nothing here asserts a timing: it reports. Results go to stdout and to benchmarks/results.md, one section per part.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import importlib.metadata
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -27,8 +31,9 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 
+from benchmarks import memory, week
 from benchmarks.corpus import DAY, Corpus, ensure_corpus
-from benchmarks.measure import Measured, run
+from benchmarks.measure import Measured, load_average, run
 from benchmarks.queries import QueryResult, parquet_files, query_json, query_parquet
 
 HERE = Path(__file__).resolve().parent
@@ -36,7 +41,8 @@ REPO = HERE.parent
 OUT = HERE / "out"
 RESULTS = HERE / "results.md"
 BIN = Path(sys.executable).parent
-CONVERTERS = ("ours", "baseline", "duckdb")
+CONVERTERS = ("ours", "blog", "baseline", "duckdb")
+SCRIPTS = {"blog": "blog_spark.py", "baseline": "baseline_spark.py", "duckdb": "duckdb_convert.py"}
 MB = 1e6
 
 
@@ -71,7 +77,7 @@ class Outcome:
         return max(m.peak_rss for m in self.runs)
 
 
-def table_root(scale: int, name: str) -> Path:
+def table_root(scale: float, name: str) -> Path:
     return OUT / f"{scale}x" / name / "table"
 
 
@@ -80,8 +86,7 @@ def command(name: str, corpus: Corpus, root: Path) -> list[str]:
     common = ["--input", str(corpus.root), "--output", str(root), "--date", DAY.isoformat()]
     if name == "ours":
         return [str(BIN / "cloudtrail-etl"), "run", *common, "--report", str(root.parent / "report.json")]
-    script = {"baseline": "baseline_spark.py", "duckdb": "duckdb_convert.py"}[name]
-    return [sys.executable, str(HERE / script), *common]
+    return [sys.executable, str(HERE / SCRIPTS[name]), *common]
 
 
 def clean(root: Path) -> None:
@@ -135,8 +140,8 @@ def run_scale(corpus: Corpus, runs: int) -> list[Outcome]:
     return list(outcomes.values())
 
 
-def _ratio(value: float, ours: float) -> str:
-    return f"{value / ours:.2f}x" if ours else "-"
+def _ratio(value: float, base: float) -> str:
+    return f"{value / base:.2f}x" if base else "-"
 
 
 def converter_table(corpus: Corpus, outcomes: list[Outcome]) -> str:
@@ -162,7 +167,7 @@ def converter_table(corpus: Corpus, outcomes: list[Outcome]) -> str:
 
 
 def row_checks(corpus: Corpus, outcomes: list[Outcome]) -> list[str]:
-    """Rows against the truth: the baselines keep every delivery of the day, our job one row per eventID."""
+    """Rows against the truth: the other converters keep every delivery of the day, our job one row per eventID."""
     checks = []
     for o in outcomes:
         expected = corpus.distinct_ids_in_day if o.name == "ours" else corpus.events_in_day
@@ -189,7 +194,7 @@ def row_checks(corpus: Corpus, outcomes: list[Outcome]) -> list[str]:
     return checks
 
 
-def coverage_check(scale: int, outcomes: list[Outcome], reference: str = "duckdb") -> list[str]:
+def coverage_check(scale: float, outcomes: list[Outcome], reference: str = "duckdb") -> list[str]:
     """No loss of data, column by column: for every column our table shares with the reference output, the number
     of eventIDs with a non-null value must be the same (duplicates do not count, so our dedup does not matter)."""
     ours, ref = table_root(scale, "ours"), table_root(scale, reference)
@@ -222,7 +227,7 @@ def query_table(results: list[QueryResult]) -> str:
     return "\n".join(lines)
 
 
-def scaling_table(by_scale: dict[int, tuple[Corpus, list[Outcome]]]) -> str:
+def scaling_table(by_scale: dict[float, tuple[Corpus, list[Outcome]]]) -> str:
     """Seconds per million events and peak memory as the day grows: flat memory and linear time show here."""
     lines = [
         "| scale | events in day | converter | wall s | s per M events | peak MB |",
@@ -238,13 +243,35 @@ def scaling_table(by_scale: dict[int, tuple[Corpus, list[Outcome]]]) -> str:
     return "\n".join(lines)
 
 
-def targets(by_scale: dict[int, tuple[Corpus, list[Outcome]]], queries: dict[int, list[QueryResult]]) -> list[str]:
+def ratio_table(by_scale: dict[float, tuple[Corpus, list[Outcome]]]) -> str:
+    """Our job's wall and CPU seconds divided by each other converter's (issue 12): below 1.00 ours is faster."""
+    others = CONVERTERS[1:]
+    lines = [
+        "| scale | " + " | ".join(f"wall ours/{name} | CPU ours/{name}" for name in others) + " |",
+        "|---:|" + "---:|---:|" * len(others),
+    ]
+    for scale, (_, outcomes) in sorted(by_scale.items()):
+        ours = outcomes[0]
+        cells = []
+        for o in outcomes[1:]:
+            ok = ours.runs and o.runs
+            cells += [_ratio(ours.seconds, o.seconds), _ratio(ours.cpu_seconds, o.cpu_seconds)] if ok else ["-", "-"]
+        lines.append(f"| {scale}x | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def targets(by_scale: dict[float, tuple[Corpus, list[Outcome]]], queries: dict[float, list[QueryResult]]) -> list[str]:
     """The issue's targets, as measured (reported, never asserted)."""
     lines = []
     for scale, (_, outcomes) in sorted(by_scale.items()):
-        ours, baseline, duck = outcomes
-        if not (ours.runs and baseline.runs and duck.runs):
+        by_name = {o.name: o for o in outcomes}
+        ours, blog, baseline, duck = (by_name[name] for name in CONVERTERS)
+        if not (ours.runs and blog.runs and baseline.runs and duck.runs):
             continue
+        lines.append(
+            f"- {scale}x: wall ours/blog {ours.seconds / blog.seconds:.2f}, CPU ours/blog "
+            f"{ours.cpu_seconds / blog.cpu_seconds:.2f} (the blog's job reads about 25 fields; reported, no target)"
+        )
         lines.append(
             f"- {scale}x: wall ours/baseline {ours.seconds / baseline.seconds:.2f} (target <= 0.5); "
             f"ours {ours.seconds:.1f} s vs DuckDB {duck.seconds:.1f} s (target: below); "
@@ -281,10 +308,6 @@ def _memory() -> str:
     return "unknown"
 
 
-def load_average() -> str:
-    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-
-
 def environment() -> list[str]:
     """Machine and versions, so a figure quoted in the README can be put in context."""
     versions = ", ".join(f"{p} {importlib.metadata.version(p)}" for p in ("pyspark", "duckdb", "pyarrow"))
@@ -309,19 +332,17 @@ def corpus_lines(corpora: list[Corpus]) -> list[str]:
     return lines
 
 
-def write_results(
+def day_section(
     header: list[str],
-    by_scale: dict[int, tuple[Corpus, list[Outcome]]],
-    queries: dict[int, list[QueryResult]],
-    checks: dict[int, list[str]],
-    runs: dict[int, int],
+    by_scale: dict[float, tuple[Corpus, list[Outcome]]],
+    queries: dict[float, list[QueryResult]],
+    checks: dict[float, list[str]],
+    runs: dict[float, int],
     loads: tuple[str, str],
 ) -> str:
-    """benchmarks/results.md: everything printed, with the context needed to quote it."""
+    """The day part of results.md: everything printed, with the context needed to quote it."""
     parts = [
-        "# Benchmark results",
-        "",
-        "Written by `make bench` (`benchmarks/run.py`); do not edit by hand, re-run it.",
+        DAY_HEADING,
         "",
         *header,
         f"- Load average (1, 5, 15 min) at start: {loads[0]}; at end: {loads[1]}. On 2 cores, anything well above 1 "
@@ -329,28 +350,32 @@ def write_results(
         "- Every converter runs on `local[2]` / 2 threads with 2g of driver memory (Spark) or DuckDB's default memory "
         "limit, on the same files (already in the page cache after the first run).",
         "",
-        "## Corpus",
+        "### Corpus",
         "",
         *corpus_lines([c for c, _ in by_scale.values()]),
         "",
-        "## Converters",
+        "### Converters",
         "",
         "- **ours**: `cloudtrail-etl run --input CORPUS --output OUT --date 2026-01-02 --report R` "
         "(`CLOUDTRAIL_ETL_MASTER=local[2]`).",
-        "- **baseline**: `benchmarks/baseline_spark.py`, a straightforward PySpark job: line-mode JSON reader, "
-        "payloads as map<string,string>, explode, flatten by walking `df.dtypes`, "
+        "- **blog**: `benchmarks/blog_spark.py`, the PySpark blog's job this project grew from: an explicit schema of "
+        "about 25 fields (identity, event, source, error, payloads, resources), payloads as map<string,string>, "
+        "line-mode JSON reader, explode, a recursive flatten to lowercase parent_child columns, "
+        "`eventTime + INTERVAL 9 HOURS`, `date_format` for proc_ymd, filter, `write.partitionBy('proc_ymd')` (snappy).",
+        "- **baseline**: `benchmarks/baseline_spark.py`, a straightforward PySpark job on the full schema: line-mode "
+        "JSON reader, payloads as map<string,string>, explode, flatten by walking `df.dtypes`, "
         "`to_timestamp(eventtime) + INTERVAL 9 HOURS`, `date_format` for proc_ymd, filter, "
         "`write.partitionBy('proc_ymd')` (snappy).",
-        "- **duckdb**: `benchmarks/duckdb_convert.py`, the same conversion in SQL: `read_json` + `unnest`, the same "
-        "flat columns, payloads as JSON text, `COPY … (FORMAT parquet, PARTITION_BY (proc_ymd))`.",
-        "- The baseline and DuckDB do less work than our job: no dedup by eventID (they write duplicate deliveries "
-        "as extra rows), no `unmapped` column (fields unknown to the schema are dropped silently), no accounting of "
-        "bad files, no quarantine, no staged publish.",
+        "- **duckdb**: `benchmarks/duckdb_convert.py`, the baseline's conversion in SQL: `read_json` + `unnest`, the "
+        "same flat columns, payloads as JSON text, `COPY … (FORMAT parquet, PARTITION_BY (proc_ymd))`.",
+        "- The other converters do less work than our job: no dedup by eventID (they write duplicate deliveries "
+        "as extra rows), no `unmapped` column (fields unknown to their schema are dropped silently; the blog's "
+        "schema drops most of them), no accounting of bad files, no quarantine, no staged publish.",
         "",
     ]
     for scale, (corpus, outcomes) in sorted(by_scale.items()):
         parts += [
-            f"## {scale}x corpus ({corpus.events_in_day:,} events in the day; wall time is the median of "
+            f"### {scale}x corpus ({corpus.events_in_day:,} events in the day; wall time is the median of "
             f"{runs[scale]} run{'s' if runs[scale] > 1 else ''})",
             "",
             "CPU s: user + system seconds of the converter's whole process tree (median), steadier than wall time "
@@ -365,7 +390,7 @@ def write_results(
         ]
         if queries.get(scale):
             parts += [
-                f"### Queries at {scale}x (DuckDB, 2 threads; median of 3 runs, raw JSON of {runs[scale]})",
+                f"#### Queries at {scale}x (DuckDB, 2 threads; median of 3 runs, raw JSON of {runs[scale]})",
                 "",
                 "Bytes read: compressed Parquet column chunks the query touches (filter and projected columns) in "
                 "the row groups that min/max statistics on the filter columns cannot exclude; `count(*)` and the "
@@ -375,43 +400,121 @@ def write_results(
                 query_table(queries[scale]),
                 "",
             ]
-    if len(by_scale) > 1:
-        parts += ["## Scaling", "", scaling_table(by_scale), ""]
     parts += [
-        "## Targets",
+        "### Ours against each converter",
+        "",
+        "Our job's median wall and CPU seconds divided by the other converter's: below 1.00x ours is faster.",
+        "",
+        ratio_table(by_scale),
+        "",
+    ]
+    if len(by_scale) > 1:
+        parts += ["### Scaling", "", scaling_table(by_scale), ""]
+    parts += [
+        "### Targets",
         "",
         *targets(by_scale, queries),
         "",
-        "## Where the time goes",
+        "### Where the time goes",
         "",
         "Stage-by-stage timings, what was tried and what each change bought: `benchmarks/profile.md` "
         "(hand-written, measured on this machine).",
         "",
     ]
-    text = "\n".join(parts)
-    RESULTS.write_text(text)
-    return text
+    return "\n".join(parts)
+
+
+DAY_HEADING = "## One KST day: ours, the blog's job, the baseline and DuckDB (issue 12)"
+# results.md holds one section per part, each after its marker; a run replaces the sections of the parts it ran.
+PARTS = ("day", "week", "memory")
+_MARKER = re.compile(r"^<!-- bench part: (\w+) -->$", re.MULTILINE)
+PREAMBLE = """# Benchmark results
+
+Written by `make bench` (`benchmarks/run.py`); do not edit by hand, re-run it. A run replaces the sections of the
+parts it ran and keeps the others, so each section says when it was measured.
+
+How to run each part, from the repository root (`BENCH_ARGS` passes options through `make bench`):
+
+- Everything, at the default scales: `make bench`, about 30 minutes on 2 idle cores (the day ~15, the week ~10,
+  memory ~5), plus ~5 the first time to generate the corpora (cached in `benchmarks/.cache/`); longer under load.
+- **day** (issue 12), our job, the blog's job, the full-schema baseline and DuckDB on one KST day, alternated, 3 runs
+  at 1x and 1 at 4x: `make bench BENCH_ARGS="--parts day"`; `--scales 1,2,4` adds 2x, `--runs N`, `--no-queries`.
+- **week** (issue 9), one `--from D --to D+6` run against seven single-day runs of ours and of the baseline, with
+  each day's eventIDs compared: `make bench BENCH_ARGS="--parts week"`; `--week-scale 0.25` (default; 1 gives each
+  day the 1x day's volume, about twice as long), `--week-rounds N`.
+- **memory** (issue 9), the driver's peak for range runs of 1, 7 and 30 KST days over a small corpus:
+  `make bench BENCH_ARGS="--parts memory"`; `--memory-days 1,7,30`, `--memory-scale 0.02`.
+- `--results PATH` writes the sections elsewhere (quick looks at tiny scales belong in `benchmarks/out/`).
+"""
+PLACEHOLDERS = {
+    "day": f'{DAY_HEADING}\n\nNot measured yet: `make bench BENCH_ARGS="--parts day"`.\n',
+    "week": "## A week: one range run against seven single-day runs (issue 9)\n\nNot measured yet: "
+    '`make bench BENCH_ARGS="--parts week"`.\n',
+    "memory": "## Driver memory as the range grows (issue 9)\n\nNot measured yet: "
+    '`make bench BENCH_ARGS="--parts memory"`.\n',
+}
+
+
+def previous_sections(path: Path) -> dict[str, str]:
+    """The sections of an existing results file, by part."""
+    if not path.exists():
+        return {}
+    pieces = _MARKER.split(path.read_text())
+    return {name: body.strip("\n") + "\n" for name, body in zip(pieces[1::2], pieces[2::2])}
+
+
+def write_results(path: Path, sections: dict[str, str]) -> None:
+    """The preamble, then each part's new section, else its previous one, else a placeholder."""
+    kept = previous_sections(path)
+    parts = [PREAMBLE]
+    for name in PARTS:
+        parts.append(
+            f"<!-- bench part: {name} -->\n\n{(sections.get(name) or kept.get(name) or PLACEHOLDERS[name]).strip()}\n"
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(parts))
+
+
+def _scales(text: str) -> list[float]:
+    """ "1,4" -> [1, 4]; fractions (0.1) make quick corpora. Whole numbers stay ints so folders read 1x, not 1.0x."""
+    values = [float(s) for s in text.split(",") if s.strip()]
+    return [int(v) if v.is_integer() else v for v in values]
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.splitlines()[0])
-    parser.add_argument("--scales", default="1,2,4", help="comma-separated corpus scales (default 1,2,4)")
-    parser.add_argument("--runs", type=int, help="runs per converter (default: 3 at 1x, 1 at larger scales)")
-    parser.add_argument("--no-queries", action="store_true", help="skip the query benchmark")
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--parts", default=",".join(PARTS), help=f"comma-separated parts to run (default {','.join(PARTS)})"
+    )
+    parser.add_argument("--scales", default="1,4", help="day part: comma-separated corpus scales (default 1,4)")
+    parser.add_argument("--runs", type=int, help="day part: runs per converter (default: 3 at 1x, 1 at other scales)")
+    parser.add_argument("--no-queries", action="store_true", help="day part: skip the query benchmark")
+    parser.add_argument("--week-scale", type=float, default=week.DEFAULT_SCALE, help="week part: corpus scale")
+    parser.add_argument("--week-rounds", type=int, default=1, help="week part: rounds of 15 runs (default 1)")
+    parser.add_argument(
+        "--memory-days", default=",".join(map(str, memory.DEFAULT_DAYS)), help="memory part: range lengths in days"
+    )
+    parser.add_argument("--memory-scale", type=float, default=memory.DEFAULT_SCALE, help="memory part: corpus scale")
+    parser.add_argument(
+        "--results", type=Path, default=RESULTS, help="the results file (default benchmarks/results.md)"
+    )
+    args = parser.parse_args(argv)
+    unknown = set(args.parts.split(",")) - set(PARTS)
+    if unknown:
+        parser.error(f"unknown part(s) {', '.join(sorted(unknown))}; choose from {', '.join(PARTS)}")
+    return args
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    scales = [int(s) for s in args.scales.split(",") if s.strip()]
+def run_day(args: argparse.Namespace) -> tuple[str, bool]:
+    """The day part: each scale's converters, checks and queries; its section of results.md."""
     load_at_start = load_average()
     header = environment()
     print("\n".join(header), f"\n- Load average at start: {load_at_start}", flush=True)
-    by_scale: dict[int, tuple[Corpus, list[Outcome]]] = {}
-    queries: dict[int, list[QueryResult]] = {}
-    checks: dict[int, list[str]] = {}
-    runs: dict[int, int] = {}
-    for scale in scales:
+    by_scale: dict[float, tuple[Corpus, list[Outcome]]] = {}
+    queries: dict[float, list[QueryResult]] = {}
+    checks: dict[float, list[str]] = {}
+    runs: dict[float, int] = {}
+    for scale in _scales(args.scales):
         corpus = ensure_corpus(scale)
         runs[scale] = args.runs or (3 if scale == 1 else 1)
         print(f"\n{scale}x: {corpus.files:,} files, {corpus.events:,} events, {corpus.events_in_day:,} in the day")
@@ -430,14 +533,35 @@ def main(argv: list[str] | None = None) -> int:
             queries[scale] = results
             print()
             print(query_table(results), flush=True)
+    print()
+    print(ratio_table(by_scale))
     if len(by_scale) > 1:
         print()
         print(scaling_table(by_scale))
     print()
     print("\n".join(targets(by_scale, queries)))
-    write_results(header, by_scale, queries, checks, runs, (load_at_start, load_average()))
-    print(f"\nwritten to {RESULTS.relative_to(REPO)}")
-    return 0 if all(o.ok for _, outcomes in by_scale.values() for o in outcomes) else 1
+    text = day_section(header, by_scale, queries, checks, runs, (load_at_start, load_average()))
+    return text, all(o.ok for _, outcomes in by_scale.values() for o in outcomes)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    parts = [name for name in PARTS if name in args.parts.split(",")]
+    sections: dict[str, str] = {}
+    ok = True
+    for name in parts:
+        if name == "day":
+            text, passed = run_day(args)
+        elif name == "week":
+            text, passed = week.run_week(args.week_scale, args.week_rounds)
+        else:
+            lengths = tuple(int(n) for n in args.memory_days.split(",") if n.strip())
+            text, passed = memory.run_memory(lengths, args.memory_scale)
+        sections[name] = text
+        ok = ok and passed
+        write_results(args.results, sections)  # after each part, so a later failure keeps what was measured
+    print(f"\nwritten to {args.results}")
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
