@@ -51,6 +51,12 @@ class JavaMissing(JobError):
     exit_code = 8
 
 
+class SparkStartFailed(JobError):
+    """The local JVM exited before Spark started (its last words say why)."""
+
+    exit_code = 8
+
+
 class DayWouldShrink(JobError):
     """A day would hold fewer rows than the table has for it now: it was left untouched (--allow-fewer-rows)."""
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import os
 import shutil
-import subprocess
 import tempfile
 import threading
+import time
 
 from pyspark.sql import SparkSession
 
-from cloudtrail_etl.errors import JavaMissing
+from cloudtrail_etl.errors import JavaMissing, SparkStartFailed, describe
 
 # SQL settings applied at run time, so they hold under spark-submit, on EMR and on Glue alike.
 JOB_SQL_CONF = {
@@ -94,9 +96,11 @@ def check_java() -> None:
 
 def get_spark(app_name: str = "cloudtrail-etl") -> SparkSession:
     """Reuse the runtime's session (spark-submit, EMR, Glue); locally start one on all cores."""
+    from pyspark import SparkContext
+
     builder = SparkSession.builder.appName(app_name)
     launched_by_spark_submit = "PYSPARK_GATEWAY_PORT" in os.environ  # spark-submit, EMR, Glue
-    if not launched_by_spark_submit:
+    if not launched_by_spark_submit and SparkContext._gateway is None:
         local = {
             "spark.app.name": app_name,
             "spark.master": os.environ.get("CLOUDTRAIL_ETL_MASTER", "local[*]"),
@@ -120,23 +124,37 @@ _JVM_NOISE = (b"WARNING: Using incubator modules",)
 
 
 def _start_local_jvm(settings: dict[str, str]) -> None:
-    """Launch the local JVM (once) with its stderr passed on through a filter that drops _JVM_NOISE."""
+    """Launch the local JVM with its stderr passed on through a filter that drops _JVM_NOISE.
+
+    The reader runs before the launch (a JVM that fills the pipe before it reports its port would wait forever),
+    and when the JVM exits at start-up its last lines become the error (an invalid -Xmx, a Java too old)."""
     from pyspark import SparkConf, SparkContext
     from pyspark.java_gateway import launch_gateway
 
-    if SparkContext._gateway is not None:
-        return
+    read_end, write_end = os.pipe()
+    recent: collections.deque[str] = collections.deque(maxlen=5)
+    threading.Thread(target=_pass_on_stderr, args=(read_end, recent), daemon=True).start()
     conf = SparkConf(loadDefaults=False).setAll(list(settings.items()))
-    gateway = launch_gateway(conf, popen_kwargs={"stderr": subprocess.PIPE})
-    threading.Thread(target=_pass_on_stderr, args=(gateway.proc.stderr,), daemon=True).start()
+    try:
+        gateway = launch_gateway(conf, popen_kwargs={"stderr": write_end})
+    except Exception as exc:
+        time.sleep(0.2)  # let the reader take the JVM's last words
+        said = " / ".join(line for line in recent if line)
+        raise SparkStartFailed(f"Java did not start Spark: {said or describe(exc)}") from exc
+    finally:
+        os.close(write_end)
     SparkContext._ensure_initialized(gateway=gateway, conf=conf)
 
 
-def _pass_on_stderr(stream) -> None:
+def _pass_on_stderr(read_end: int, recent: collections.deque) -> None:
     # os.write on fd 2, not sys.stderr: no Python lock that a daemon thread could hold at interpreter shutdown.
-    for line in iter(stream.readline, b""):
-        if not line.startswith(_JVM_NOISE):
-            os.write(2, line)
+    with os.fdopen(read_end, "rb") as stream:
+        for line in iter(stream.readline, b""):
+            if line.startswith(_JVM_NOISE):
+                continue
+            recent.append(line.decode("utf-8", "replace").strip())
+            with contextlib.suppress(OSError):  # stderr closed: keep draining, or the JVM would block on its next write
+                os.write(2, line)
 
 
 def _local_java_options() -> str:

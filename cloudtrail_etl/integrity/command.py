@@ -8,7 +8,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from cloudtrail_etl.errors import IntegrityFailed, JobError, UsageError
+from cloudtrail_etl.errors import IntegrityFailed, JobError, SparkStartFailed, UsageError, describe
 
 
 def _fail(message: str, code: int) -> int:
@@ -55,6 +55,8 @@ def verify_main(argv: Sequence[str], prog: str = "cloudtrail-etl verify") -> int
         spark = get_spark("cloudtrail-etl-verify")
     except JobError as exc:
         return _fail(str(exc), exc.exit_code)
+    except Exception as exc:  # the JVM could not be reached: still one line
+        return _fail(f"Spark did not start: {describe(exc)}", SparkStartFailed.exit_code)
 
     from cloudtrail_etl.integrity.verify import verify_days
 
