@@ -30,9 +30,10 @@ def _late_note(report) -> str:
         return ""
     count = sum(report.late_events.values())
     last = report.last_date or report.target_date
+    late_days = f" --late-days {report.late_days}" if report.late_days else ""
     return (
         f"; {count} events of days before {report.target_date} were delivered late ({', '.join(earlier)}): "
-        f"run --from {earlier[0]} --to {last} to add them"
+        f"run --from {earlier[0]} --to {last}{late_days} to add them"
     )
 
 
@@ -55,7 +56,7 @@ def _summary(report) -> str:
         f"(skipped {report.files_delivered_before_day} delivered over an hour before the day began); "
         f"wrote {rows} rows of {where} to {report.output_path} in {files} files ({report.output_bytes / mb:.1f} MiB); "
         f"dropped {report.duplicates_dropped} duplicates, {report.events_outside_day} of other days; "
-        f"quarantined {report.events_quarantined}; {len(report.bad_files)} bad files; {report.duration_s} s"
+        f"quarantined {report.events_quarantined}; {report.bad_file_count} bad files; {report.duration_s} s"
         + (f"; left as they were: {', '.join(kept)}" if kept else "")
         + _late_note(report)
     )

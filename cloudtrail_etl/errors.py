@@ -120,11 +120,16 @@ _NAMES_A_LOCATION = re.compile(r"\b[a-z][a-z0-9+.-]*:/")
 
 
 def describe(exc: BaseException) -> str:
-    """One line for the console: our own errors as they are, anything else by its root cause, or rather by the
-    innermost cause that says where (S3A's `AccessDeniedException: s3a://b/k: getFileStatus ...: 403 Forbidden`
-    wraps an SDK exception that says only `Forbidden (Service: Amazon S3; Status Code: 403 ...)`)."""
+    """One line for the console: our own errors as they are, anything else by the innermost cause that says where
+    (S3A's `AccessDeniedException: s3a://b/k: getFileStatus ...: 403 Forbidden` wraps an SDK exception that says
+    only `Forbidden (Service: Amazon S3; Status Code: 403 ...)`), with the root cause when that one does not already
+    say it (a failed write to file:/... whose root cause is `No space left on device`)."""
     if isinstance(exc, JobError):
         return _first_line(str(exc)) or type(exc).__name__
     causes = error_causes(exc)
+    root = causes[-1]
     located = [cause for cause in causes if _NAMES_A_LOCATION.search(cause)]
-    return located[-1] if located else causes[-1]
+    if not located:
+        return root
+    where = located[-1]
+    return where if root in where else f"{where} (root cause: {root})"

@@ -24,6 +24,7 @@ from cloudtrail_etl.days import proc_ymd
 from cloudtrail_etl.discovery import DayInput, InputFile, discover, is_s3
 from cloudtrail_etl.errors import (
     BadInputFiles,
+    CatalogFailed,
     DayWouldShrink,
     IntegrityFailed,
     JobError,
@@ -93,10 +94,12 @@ class Job:
         self.run_id = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
         self.staging_run = f"{_absolute(config.staging_root).rstrip('/')}/{self.run_id}"
         self.integrity_problems: list[str] = []
+        self.deferred: list[JobError] = []  # failures that let the rest of the run go on, raised at its end
         days = self.plan.days
         self.report = RunReport(
             target_date=days[0].isoformat(),
             last_date=days[-1].isoformat() if len(days) > 1 else None,
+            late_days=self.plan.late_days,
             input=config.input,
             output_path=self._day_path(days[0]) if len(days) == 1 else self.output,
             spark_version=spark.version,
@@ -110,6 +113,8 @@ class Job:
         started = time.monotonic()
         try:
             self._run()
+            if self.deferred:  # days kept (5, 9), the catalog step (7): the lowest code wins
+                raise min(self.deferred, key=lambda error: error.exit_code)
             if self.integrity_problems:
                 shown = "; ".join(self.integrity_problems[:3])
                 more = f" and {len(self.integrity_problems) - 3} more" if len(self.integrity_problems) > 3 else ""
@@ -253,8 +258,9 @@ class Job:
         report.late_events = {day: n for day, n in report.events_for_other_days.items() if day < previous}
         if int(event_metrics["late_previous"]):
             report.late_events[previous] = int(event_metrics["late_previous"])
-        report.bad_files = self._bad_files(run_input, int(file_metrics["documents"]), file_metrics["problems"])
-        blocked = {} if config.skip_bad_files else self._days_blocked(run_input, report.bad_files)
+        bad_files = self._bad_files(run_input, int(file_metrics["documents"]), file_metrics["problems"])
+        report.bad_files, report.bad_file_count = bad_files[:MAX_LISTED_BAD_FILES], len(bad_files)
+        blocked = {} if config.skip_bad_files else self._days_blocked(run_input, bad_files)
         if report.events_quarantined:
             self._stage_quarantine(run_input, event_metrics["quarantined_files"])
 
@@ -263,14 +269,17 @@ class Job:
         written_days = [d for d in report.days if d.status == WRITTEN]
         if report.rows_with_unmapped and written_days:
             report.unmapped_fields = self._unmapped_fields([d.output_path for d in written_days])
+        self.storage.delete(self.staging_run)  # kept when anything above failed: it may hold a day being swapped
+        self.deferred += self._kept_days_errors()
         if written_days and (config.catalog_table or config.crawler):
             # Imported only when asked for: a run without a catalog step needs no boto3 on the cluster's Python.
             from cloudtrail_etl.catalog import publish_days
 
             say(f"catalog: {len(written_days)} partition(s)")
-            report.catalog = publish_days(config, [d.target_date.replace("-", "") for d in written_days])
-        self.storage.delete(self.staging_run)  # kept when anything above failed: it may hold a day being swapped
-        self._raise_for_kept_days()
+            try:
+                report.catalog = publish_days(config, [d.target_date.replace("-", "") for d in written_days])
+            except CatalogFailed as exc:
+                self.deferred.append(exc)
 
     def _check_writable(self) -> None:
         """Fail fast, before any Spark work, when the output side cannot be written: write and delete a marker.
@@ -306,7 +315,7 @@ class Job:
                 for f in run_input.files
                 if f.size > 0 and _same_file_key(f.uri) not in read
             ]
-        return sorted(bad, key=lambda b: b.path)[:MAX_LISTED_BAD_FILES]
+        return sorted(bad, key=lambda b: b.path)
 
     def _days_blocked(self, run_input: DayInput, bad_files: list[BadFile]) -> dict[str, list[str]]:
         """Day code -> the unreadable files its own single-day run would read: such a day is not replaced."""
@@ -379,33 +388,41 @@ class Job:
                 written = self.storage.list_files(day_report.output_path)
                 day_report.output_files = len(written)
                 day_report.output_bytes = sum(size for _, size in written)
-                staged_quarantine = self._day_path(day, f"{self.staging_run}/quarantine")
-                if day_report.events_quarantined and self.storage.exists(staged_quarantine):
-                    target = self._day_path(day, quarantine_root)  # replaced on a re-run, like the day itself
-                    publish(self.storage, staged_quarantine, target, f"{self.staging_run}/replaced/q{code}")
-                    report.quarantine_path = target if len(report.days) == 1 else quarantine_root
+            # Quarantined records are kept whatever became of the day: they belong to no day's rows.
+            staged_quarantine = self._day_path(day, f"{self.staging_run}/quarantine")
+            if day_report.events_quarantined and self.storage.exists(staged_quarantine):
+                target = self._day_path(day, quarantine_root)  # replaced on a re-run, like the day itself
+                publish(self.storage, staged_quarantine, target, f"{self.staging_run}/replaced/q{code}")
+                report.quarantine_path = target if len(report.days) == 1 else quarantine_root
             say(
                 f"day {day_report.target_date}: {day_report.status}, {day_report.rows_written} rows "
                 f"({day_report.duplicates_dropped} duplicates dropped)"
             )
 
-    def _raise_for_kept_days(self) -> None:
-        report = self.report
+    def _kept_days_errors(self) -> list[JobError]:
+        """The failures of the days left as they were (bad files: 5, fewer rows: 9), to be raised at the end."""
+        report, errors = self.report, []
         kept_bad = [d.target_date for d in report.days if d.status == KEPT_BAD_FILES]
         if kept_bad:
             names = ", ".join(f"{b.path} ({b.reason})" for b in report.bad_files[:5])
-            more = f" and {len(report.bad_files) - 5} more" if len(report.bad_files) > 5 else ""
+            more = f" and {report.bad_file_count - 5} more" if report.bad_file_count > 5 else ""
             what = "the day was not written" if len(report.days) == 1 else f"not written: {', '.join(kept_bad)}"
-            raise BadInputFiles(
-                f"{len(report.bad_files)} unreadable file(s): {names}{more}; {what} "
-                "(use --skip-bad-files to write the good events)"
+            errors.append(
+                BadInputFiles(
+                    f"{report.bad_file_count} unreadable file(s): {names}{more}; {what} "
+                    "(use --skip-bad-files to write the good events)"
+                )
             )
         shrunk = [d for d in report.days if d.status == KEPT_FEWER_ROWS]
         if shrunk:
             named = ", ".join(f"{d.target_date} ({d.rows_written} rows, the table has {d.rows_before})" for d in shrunk)
-            raise DayWouldShrink(
-                f"left untouched, the new version would hold fewer rows: {named} (use --allow-fewer-rows to replace)"
+            errors.append(
+                DayWouldShrink(
+                    f"left untouched, the new version would hold fewer rows: {named} "
+                    "(use --allow-fewer-rows to replace)"
+                )
             )
+        return errors
 
     def _unmapped_fields(self, day_paths: list[str]) -> dict[str, int]:
         """Paths of fields the schema does not know (schema drift), counted over the rows written."""

@@ -20,6 +20,9 @@ ONE_DAY = dt.timedelta(days=1)
 # for 72 MB read from its two folders.
 SHUFFLE_PER_FOLDER_BYTE = 172 / (72 / 2)
 TARGET_SHUFFLE_BYTES_PER_TASK = 128 * 1024 * 1024
+# A day is split to keep every core busy only while its tasks keep this much: on a 64-core cluster a small trail
+# would otherwise write 64 tiny files a day.
+MIN_SHUFFLE_BYTES_PER_TASK = 32 * 1024 * 1024
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,8 +86,9 @@ class RunPlan:
         return [*before, *after]
 
     def buckets_per_day(self, input_bytes: int, parallelism: int) -> int:
-        """Tasks (and so Parquet files) per day: enough for ~128 MiB of shuffle each, and every core busy."""
+        """Tasks (and so Parquet files) per day: ~128 MiB of shuffle each, more to keep every core busy as long as
+        each keeps 32 MiB. From the average day: a day much busier than the others gets bigger tasks."""
         per_day = input_bytes / len(self.folder_days) * SHUFFLE_PER_FOLDER_BYTE
         by_size = math.ceil(per_day / TARGET_SHUFFLE_BYTES_PER_TASK)
-        by_cores = math.ceil(parallelism / len(self.days))
+        by_cores = min(math.ceil(parallelism / len(self.days)), math.ceil(per_day / MIN_SHUFFLE_BYTES_PER_TASK))
         return max(1, by_size, by_cores)

@@ -44,12 +44,14 @@ class RunReport:
     input: str
     output_path: str  # the day's folder for one day, the table root for a range
     last_date: str | None = None  # the last day of a range; None for one day
+    late_days: int = 0  # --late-days: UTC folders read after the last day's
     status: str = "running"
     input_folders: int = 0
     input_files: int = 0
     input_bytes: int = 0
     files_delivered_before_day: int = 0  # listed in the first folder but delivered before the first day began
-    bad_files: list[BadFile] = dataclasses.field(default_factory=list)
+    bad_files: list[BadFile] = dataclasses.field(default_factory=list)  # the first 1,000 by path
+    bad_file_count: int = 0
     events_read: int = 0
     events_in_day: int = 0  # summed over the days
     events_outside_day: int = 0  # = the sum of events_for_other_days

@@ -32,8 +32,11 @@ def test_the_innermost_cause_that_names_a_location_is_the_one_line(spark):
         future.get()
     causes = error_causes(caught.value)
     assert [cause.split(":")[0] for cause in causes] == ["ExecutionException", "IOException", "RuntimeException"]
-    assert describe(caught.value) == causes[1]
+    assert describe(caught.value) == f"{causes[1]} (root cause: {causes[2]})"
     assert describe(caught.value).startswith("IOException: s3a://logs/AWSLogs/2023/07/19: getFileStatus")
+    assert describe(caught.value).endswith(
+        "(root cause: RuntimeException: Forbidden (Service: Amazon S3; Status Code: 403; Error Code: 403 Forbidden))"
+    )
 
 
 def test_python_chains_too():

@@ -205,6 +205,10 @@ def test_a_day_without_input_is_left_as_it_is(tmp_path):
     records = [event(f"only-{i}", dt.datetime.combine(day, dt.time(3), tzinfo=UTC)) for i in range(3)]
     # Delivered at 20:00Z, in the folder of the day: the run of the next day reads it too (none of its events).
     write_delivery(root / key(dt.datetime.combine(day, dt.time(20), tzinfo=UTC), "x"), records)
+    # Records that cannot be placed in a day, alone in a file that only DAYS[0]'s run reads: kept in the quarantine
+    # although DAYS[0] itself has nothing to write.
+    unplaceable = [{"eventID": "no-time"}, {"eventID": "bad-time", "eventTime": "yesterday"}]
+    write_delivery(root / key(dt.datetime.combine(DAYS[0], dt.time(4), tzinfo=UTC), "q"), unplaceable)
     out = tmp_path / "table"
     kept = day_dir(out, DAYS[3])
     kept.mkdir(parents=True)
@@ -214,13 +218,20 @@ def test_a_day_without_input_is_left_as_it_is(tmp_path):
     )
     assert code == 0
     assert [(d["target_date"], d["status"], d["input_files"]) for d in report["days"]] == [
-        (DAYS[0].isoformat(), "no_input", 0),
+        (DAYS[0].isoformat(), "no_events", 1),
         (DAYS[1].isoformat(), "written", 1),
         (DAYS[2].isoformat(), "no_events", 1),
         (DAYS[3].isoformat(), "no_input", 0),
     ]
     assert ids(day_dir(out, DAYS[1])) == ["only-0", "only-1", "only-2"]
     assert (kept / "part-0.parquet").read_bytes() == b"an earlier run's day"
+    assert report["events_quarantined"] == report["days"][0]["events_quarantined"] == 2
+    quarantined = [
+        json.loads(line)
+        for path in sorted(day_dir(tmp_path / "table_quarantine", DAYS[0]).glob("*.json.gz"))
+        for line in gzip.decompress(path.read_bytes()).decode().splitlines()
+    ]
+    assert sorted(json.loads(q["record"])["eventID"] for q in quarantined) == ["bad-time", "no-time"]
     assert not day_dir(out, DAYS[0]).exists() and not day_dir(out, DAYS[2]).exists()
 
 
@@ -246,6 +257,8 @@ def test_a_day_that_would_shrink_is_kept_unless_allowed(week, tmp_path, capsys):
             "left untouched, the new version would hold fewer rows: " + DAYS[1].isoformat() in capsys.readouterr().err
         )
         # DAYS[2] also lost the files of its first folder: kept too; DAYS[0] is complete and rewritten.
+        assert statuses[DAYS[2].isoformat()][0] == "kept: fewer rows"
+        assert ids(day_dir(out, DAYS[2])) == before[DAYS[2]]
         assert statuses[DAYS[0].isoformat()][0] == "written"
         code, report = run_cli_captured(*args, "--allow-fewer-rows")
         assert code == 0 and all(d["status"] == "written" for d in report["days"])
