@@ -11,6 +11,7 @@ about 30% of the two folders. Files whose names do not follow CloudTrail's patte
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import datetime as dt
 import os
@@ -29,6 +30,7 @@ REGION_NAME = re.compile(r"^[a-z]{2,4}(-[a-z0-9]+)+-[0-9]+$")
 # ASCII classes only, so that Java and Python read it alike: the reader applies it in Spark (reader.py) too.
 DELIVERY_TIME_IN_NAME = r"_CloudTrail_[a-z0-9-]+_([0-9]{8}T[0-9]{4})Z_[A-Za-z0-9]+\.json\.gz$"
 DELIVERY_TIME_FORMAT = "%Y%m%dT%H%M"
+LISTING_THREADS = 16
 
 
 @dataclasses.dataclass(frozen=True)
@@ -235,10 +237,16 @@ def discover(
         raise InputNotFound(f"no AWSLogs/ folder under --input {input_uri}")
     folders: list[str] = []
     files: list[InputFile] = []
-    for account_rel, region in trail_streams(lister, input_uri, accounts, regions):
-        for folder_day in folder_days:
-            rel = f"{account_rel}/CloudTrail/{region}/{folder_day:%Y/%m/%d}"
-            found = lister.files(rel, folder_day)
+    wanted = [
+        (f"{account_rel}/CloudTrail/{region}/{folder_day:%Y/%m/%d}", folder_day)
+        for account_rel, region in trail_streams(lister, input_uri, accounts, regions)
+        for folder_day in folder_days
+    ]
+    # One listing per folder: a quarter of an organization trail is 100K+ of them, each a round trip to S3. They run
+    # LISTING_THREADS at a time (boto3 clients are thread-safe); results keep the order above.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=LISTING_THREADS) as pool:
+        listed = pool.map(lambda folder: lister.files(*folder), wanted)
+        for (rel, _), found in zip(wanted, listed):
             if found:
                 folders.append(lister.uri(rel))
                 files.extend(found)
