@@ -10,6 +10,7 @@ of the day per second, peak memory of the process tree, Parquet bytes and files,
 output and over the raw JSON. The rows are checked against the truth counted from the corpus.
 Part `week` (issue 9, week.py): one `--from/--to` run against seven single-day runs of ours and of the baseline.
 Part `memory` (issue 9, memory.py): the driver's peak for range runs of 1, 7 and 30 days.
+Part `verify` (issue 10, verify_cost.py): what `--verify-digests` adds to a run of the 1x day.
 Nothing here asserts a timing: it reports. Results go to stdout and to benchmarks/results.md, one section per part.
 """
 
@@ -31,7 +32,7 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 
-from benchmarks import memory, week
+from benchmarks import memory, verify_cost, week
 from benchmarks.corpus import DAY, Corpus, ensure_corpus
 from benchmarks.measure import Measured, load_average, run
 from benchmarks.queries import QueryResult, parquet_files, query_json, query_parquet
@@ -426,7 +427,7 @@ def day_section(
 
 DAY_HEADING = "## One KST day: ours, the blog's job, the baseline and DuckDB (issue 12)"
 # results.md holds one section per part, each after its marker; a run replaces the sections of the parts it ran.
-PARTS = ("day", "week", "memory")
+PARTS = ("day", "week", "memory", "verify")
 _MARKER = re.compile(r"^<!-- bench part: (\w+) -->$", re.MULTILINE)
 PREAMBLE = """# Benchmark results
 
@@ -452,6 +453,8 @@ PLACEHOLDERS = {
     '`make bench BENCH_ARGS="--parts week"`.\n',
     "memory": "## Driver memory as the range grows (issue 9)\n\nNot measured yet: "
     '`make bench BENCH_ARGS="--parts memory"`.\n',
+    "verify": "## What `--verify-digests` adds to a run (issue 10, 1x day)\n\nNot measured yet: "
+    '`make bench BENCH_ARGS="--parts verify"`.\n',
 }
 
 
@@ -495,6 +498,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--memory-days", default=",".join(map(str, memory.DEFAULT_DAYS)), help="memory part: range lengths in days"
     )
     parser.add_argument("--memory-scale", type=float, default=memory.DEFAULT_SCALE, help="memory part: corpus scale")
+    parser.add_argument(
+        "--verify-rounds", type=int, default=verify_cost.DEFAULT_ROUNDS, help="verify part: rounds of both runs"
+    )
     parser.add_argument(
         "--results", type=Path, default=RESULTS, help="the results file (default benchmarks/results.md)"
     )
@@ -554,9 +560,11 @@ def main(argv: list[str] | None = None) -> int:
             text, passed = run_day(args)
         elif name == "week":
             text, passed = week.run_week(args.week_scale, args.week_rounds)
-        else:
+        elif name == "memory":
             lengths = tuple(int(n) for n in args.memory_days.split(",") if n.strip())
             text, passed = memory.run_memory(lengths, args.memory_scale)
+        else:
+            text, passed = verify_cost.run_verify(args.verify_rounds)
         sections[name] = text
         ok = ok and passed
         write_results(args.results, sections)  # after each part, so a later failure keeps what was measured
