@@ -12,11 +12,8 @@ date_format, a filter to the day and write.partitionBy("proc_ymd"). The same loc
 
 from __future__ import annotations
 
-import argparse
-import datetime as dt
-import os
-
-from pyspark.sql import SparkSession
+# Run as a script (`python benchmarks/X.py`): its folder is on sys.path.
+from comparator import day_paths, local_session, parse_args
 from pyspark.sql import functions as F
 from pyspark.sql.types import (
     ArrayType,
@@ -83,23 +80,10 @@ def leaf_paths(data_type: DataType, prefix: str = "") -> list[str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--input", required=True, help="the folder holding AWSLogs/")
-    parser.add_argument("--output", required=True)
-    parser.add_argument("--date", required=True, help="KST day, YYYY-MM-DD")
-    args = parser.parse_args()
-    day = dt.date.fromisoformat(args.date)
-    spark = (
-        SparkSession.builder.appName("blog")
-        .master(os.environ.get("CLOUDTRAIL_ETL_MASTER", "local[2]"))
-        .config("spark.driver.memory", "2g")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.session.timeZone", "UTC")  # as on Glue and EMR
-        .getOrCreate()
-    )
-    folders = [day - dt.timedelta(days=1), day]  # KST day D sits in UTC delivery folders D-1 and D
-    paths = [f"{args.input}/AWSLogs/*/CloudTrail/*/{d:%Y/%m/%d}/*.json.gz" for d in folders]
+    args = parse_args(__doc__.splitlines()[0])
+    day = args.day
+    spark = local_session("blog")
+    paths = day_paths(args.input, day)
     raw = spark.read.schema(FILE_SCHEMA).json(paths)
     records = raw.select(F.explode("Records").alias("r")).select("r.*")
     events = records.select([F.col(path).alias(path.replace(".", "_").lower()) for path in leaf_paths(records.schema)])
