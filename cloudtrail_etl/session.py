@@ -21,9 +21,9 @@ JOB_SQL_CONF = {
     # INT64 timestamps carry min/max statistics that engines use to skip row groups.
     "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
     # No whole-stage code generation. The typed projection of ~150 columns (transform.type_records) otherwise becomes
-    # one generated processNext of ~320 KB of machine code that HotSpot's C2 took 14 s to compile, and the JIT was a
-    # third of a run's CPU. Without it each operator's generated projection is split into small methods: a whole run
-    # took 19% less CPU at 1.7M events and ~10% less at 435K (benchmarks/profile.md, 2026-11-30).
+    # one generated method of ~320 KB of machine code that HotSpot's C2 took 14 s to compile. Without it: -7% CPU at
+    # 1x (4 pairs, near the noise) and -14% at 4x (2 pairs), rows and bytes unchanged (benchmarks/profile.md,
+    # 2026-11-30, a loaded machine). Measured locally only, not on EMR or Glue.
     "spark.sql.codegen.wholeStage": "false",
     "spark.sql.adaptive.enabled": "true",
     "spark.sql.adaptive.coalescePartitions.enabled": "true",
