@@ -212,7 +212,8 @@ class Job:
             ).alias("problems"),
         )
         placed = F.col(T.QUARANTINE_REASON).isNull()
-        near = [proc_ymd(day) for day in plan.other_days_window()]
+        window = plan.other_days_window()
+        near = [proc_ymd(day) for day in window]
         first_folder = F.lit(plan.folder_days[0].strftime("%Y/%m/%d"))
         events = place_events(files).observe(
             event_stats,
@@ -254,7 +255,7 @@ class Job:
             day_report.rows_written = int(written[f"rows_{code}"])
             day_report.duplicates_dropped = day_report.events_in_day - day_report.rows_written
         report.events_for_other_days = self._other_days(event_metrics, near)
-        previous = plan.other_days_window()[1].isoformat()
+        previous = window[1].isoformat()
         report.late_events = {day: n for day, n in report.events_for_other_days.items() if day < previous}
         if int(event_metrics["late_previous"]):
             report.late_events[previous] = int(event_metrics["late_previous"])

@@ -26,11 +26,6 @@ class Storage:
         path = self._path(uri)
         self._fs(path).delete(path, True)
 
-    def mkdirs(self, uri: str) -> None:
-        path = self._path(uri)
-        if not self._fs(path).mkdirs(path):
-            raise OSError(f"could not create {uri}")
-
     def rename(self, source: str, target: str) -> None:
         """Move a directory; the target's parent is created and the target must not exist."""
         src, dst = self._path(source), self._path(target)

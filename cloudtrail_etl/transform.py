@@ -279,11 +279,6 @@ def folder_of(source_file: Column) -> Column:
     return F.regexp_extract(source_file, r"/([0-9]{4}/[0-9]{2}/[0-9]{2})/[^/]+$", 1)
 
 
-def keep_day(df: DataFrame, day: dt.date) -> DataFrame:
-    """Rows of KST day `day` that are not quarantined."""
-    return keep_days(df, day, day)
-
-
 def keep_days(df: DataFrame, first: dt.date, last: dt.date) -> DataFrame:
     """Rows of the KST days first..last that are not quarantined (yyyyMMdd text compares as the days do)."""
     in_range = F.col(PROC_YMD).between(F.lit(proc_ymd(first)), F.lit(proc_ymd(last)))

@@ -237,7 +237,7 @@ def test_kst_wall_clock_from_any_zone(spark, text, kst):
     assert out.first().k == kst
 
 
-def test_proc_ymd_and_keep_day(spark):
+def test_proc_ymd_and_keep_days(spark):
     df = spark.createDataFrame(
         [
             (dt.datetime(2026, 1, 1, 23, 59, 59), None),
@@ -249,11 +249,13 @@ def test_proc_ymd_and_keep_day(spark):
     )
     with_day = T.add_proc_ymd(df)
     assert [r.proc_ymd for r in with_day.collect()] == ["20260101", "20260102", "20260102", "20260102"]
-    kept = T.keep_day(with_day, dt.date(2026, 1, 2))
+    kept = T.keep_days(with_day, dt.date(2026, 1, 2), dt.date(2026, 1, 2))
     assert sorted(r[T.EVENTTIME_KST] for r in kept.collect()) == [
         dt.datetime(2026, 1, 2, 0, 0, 0),
         dt.datetime(2026, 1, 2, 23, 59, 59),
     ]
+    both = T.keep_days(with_day, dt.date(2026, 1, 1), dt.date(2026, 1, 2))
+    assert len(both.collect()) == 3  # the quarantined row stays out
 
 
 def test_duplicates_collapse_by_eventid_but_rows_without_one_are_all_kept(spark):
