@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-KST = dt.timezone(dt.timedelta(hours=9), "KST")
-KST_ZONE_ID = "Asia/Seoul"  # a fixed +09:00 since 1988: no daylight saving
+KST_OFFSET_HOURS = 9  # Asia/Seoul: a fixed +09:00 since 1988, no daylight saving
+KST = dt.timezone(dt.timedelta(hours=KST_OFFSET_HOURS), "KST")
 _DATE_FORMS = (re.compile(r"^(\d{4})-(\d{2})-(\d{2})$"), re.compile(r"^(\d{4})(\d{2})(\d{2})$"))
 
 
