@@ -40,6 +40,9 @@ SLOT = "_slot"
 _ISO_INSTANT = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$"
 
 JSON_OBJECT = MapType(StringType(), StringType())
+_JSON_OBJECTS = ArrayType(JSON_OBJECT)
+_JSON_TEXTS = ArrayType(StringType())
+_ENTRY = StructType([StructField("path", StringType()), StructField("value", StringType())])
 
 REASON_NOT_OBJECT = "record is not a JSON object"
 REASON_NO_EVENTTIME = "eventTime is missing"
@@ -72,46 +75,27 @@ def utc_wall_clock(text: Column, instant: Column | None = None) -> Column:
     return F.when(valid, local - offset)
 
 
-def _q(text: str) -> str:
-    """`text` as a SQL string literal."""
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+def json_string(text: Column) -> Column:
+    """`text` as a JSON string literal (quoted and escaped by Spark's JSON writer)."""
+    quoted = F.to_json(F.array(text))  # ["..."]
+    return quoted.substr(F.lit(2), F.length(quoted) - 2)
 
 
-def _ident(name: str) -> str:
-    return "`" + name.replace("`", "``") + "`"
+def json_value(text: Column) -> Column:
+    """The JSON value of a field the reader handed over as text: an object or an array is its JSON text, anything
+    else a JSON string. The reader gives strings unquoted and other values as JSON text, so a number or boolean
+    comes out as a string, and a string whose text is itself a JSON object or array comes out as that value."""
+    is_object = text.startswith("{") & F.from_json(text, JSON_OBJECT).isNotNull()
+    is_array = text.startswith("[") & F.from_json(text, _JSON_TEXTS).isNotNull()
+    return F.when(text.isNull(), F.lit("null")).when(is_object | is_array, text).otherwise(json_string(text))
 
 
-def _strings(names: Sequence[str]) -> str:
-    return "array(" + ", ".join(_q(name) for name in names) + ")"
+def _has_unknown_keys(obj: Column, known: Column) -> Column:
+    return F.size(F.array_except(F.map_keys(obj), known)) > 0
 
 
-# The record parser's expressions are built as SQL text, each column with one call into the JVM: built with Column
-# functions they took ~9,500 py4j calls and 2 s of the driver before every run (benchmarks/profile.md).
-
-
-def json_string(text: str) -> str:
-    """SQL: `text` as a JSON string literal (quoted and escaped by Spark's JSON writer)."""
-    quoted = f"to_json(array({text}))"  # ["..."]
-    return f"substr({quoted}, 2, length({quoted}) - 2)"
-
-
-def json_value(text: str) -> str:
-    """SQL: the JSON value of a field the reader handed over as text: an object or an array is its JSON text,
-    anything else a JSON string. The reader gives strings unquoted and other values as JSON text, so a number or
-    boolean comes out as a string, and a string whose text is itself a JSON object or array comes out as that value."""
-    is_object = f"(startswith({text}, '{{') AND from_json({text}, 'map<string,string>') IS NOT NULL)"
-    is_array = f"(startswith({text}, '[') AND from_json({text}, 'array<string>') IS NOT NULL)"
-    return (
-        f"CASE WHEN {text} IS NULL THEN 'null' WHEN {is_object} OR {is_array} THEN {text} ELSE {json_string(text)} END"
-    )
-
-
-def _has_unknown_keys(obj: str, names: Sequence[str]) -> str:
-    return f"(size(array_except(map_keys({obj}), {_strings(names)})) > 0)"
-
-
-def match_key_case(obj: str, names: Sequence[str]) -> str:
-    """SQL: the object with each key that matches one of `names` only ignoring case spelt as `names` spells it.
+def match_key_case(obj: Column, names: list[str]) -> Column:
+    """The object with each key that matches one of `names` only ignoring case spelt as `names` spells it.
 
     As Athena's JSON SerDe does: AWS's own S3 CopyObject example writes `resources[].arn`. A key spelt exactly as
     the name wins over a variant, and of two variants the first: the others keep their spelling (so go to unmapped).
@@ -119,23 +103,27 @@ def match_key_case(obj: str, names: Sequence[str]) -> str:
     lowered = {name.lower() for name in names}
     if len(lowered) != len(names):
         raise ValueError(f"field names that differ only in case: {sorted(names)}")
-    spelling = "map(" + ", ".join(f"{_q(name.lower())}, {_q(name)}" for name in names) + ")"
-    key = "lower(entry.`key`)"
-    name = f"try_element_at({spelling}, {key})"
-    first_variant = f"try_element_at(filter(map_keys({obj}), k -> lower(k) = {key}), 1)"
-    renamed = f"{name} IS NOT NULL AND NOT array_contains(map_keys({obj}), {name}) AND {first_variant} = entry.`key`"
-    respelt = f"named_struct('key', CASE WHEN {renamed} THEN {name} ELSE entry.`key` END, 'value', entry.`value`)"
-    return f"map_from_entries(transform(map_entries({obj}), entry -> {respelt}))"
+    spelling = F.create_map(*[F.lit(part) for name in names for part in (name.lower(), name)])
+    keys = F.map_keys(obj)
+
+    def respell(entry: Column) -> Column:
+        key = F.lower(entry["key"])
+        name = F.try_element_at(spelling, key)
+        first_variant = F.try_element_at(F.filter(keys, lambda k: F.lower(k) == key), F.lit(1))
+        renamed = name.isNotNull() & ~F.array_contains(keys, name) & (first_variant == entry["key"])
+        return F.struct(F.when(renamed, name).otherwise(entry["key"]).alias("key"), entry["value"].alias("value"))
+
+    return F.map_from_entries(F.transform(F.map_entries(obj), respell))
 
 
-def field_value(name: str, obj: str = ROOT_OBJECT) -> Column:
+def field_value(obj: Column, name: str) -> Column:
     """obj[name], else the first key that matches `name` ignoring case (only looked for when the exact key is not)."""
-    variant = f"map_filter({_ident(obj)}, (k, v) -> lower(k) = {_q(name.lower())})"
-    return F.expr(f"coalesce(try_element_at({_ident(obj)}, {_q(name)}), try_element_at(map_values({variant}), 1))")
+    variant = F.map_filter(obj, lambda k, _v: F.lower(k) == F.lit(name.lower()))
+    return F.coalesce(F.try_element_at(obj, F.lit(name)), F.try_element_at(F.map_values(variant), F.lit(1)))
 
 
 class _RecordParser:
-    """Builds parse_records' columns from the schema, as SQL text.
+    """Builds parse_records' columns from the schema.
 
     Each JSON object is parsed once, into a map<string,string> column of its own, one projection per nesting depth
     (Spark does not merge projections that would repeat a JSON parse); a second projection per depth respells keys
@@ -150,93 +138,93 @@ class _RecordParser:
     def __init__(self, schema: StructType):
         self.internal: set[str] = set(self.EXISTING)
         self.stages: list[list[Column]] = []
-        self.checks: list[str] = []
-        self.entries: list[tuple[str, str]] = []
-        root = self._respelt(0, ROOT_OBJECT, _ident(ROOT_OBJECT), schema)
-        self.event = F.expr(self._struct(self._object(root, schema, (), 0)))
+        self.checks: list[Column] = []
+        self.entries: list[tuple[Column, Column]] = []
+        root = self._respelt(0, ROOT_OBJECT, F.col(ROOT_OBJECT), schema)
+        self.event = F.struct(*self._object(root, schema, (), 0))
 
-    @staticmethod
-    def _struct(fields: list[tuple[str, str]]) -> str:
-        return "named_struct(" + ", ".join(f"{_q(name)}, {value}" for name, value in fields) + ")"
-
-    def _add(self, stage: int, name: str, column: str | Column) -> str:
+    def _add(self, stage: int, name: str, column: Column) -> Column:
         if name in self.EXISTING:
-            return _ident(name)
+            return F.col(f"`{name}`")
         self.internal.add(name)
         while len(self.stages) <= stage:
             self.stages.append([])
-        self.stages[stage].append((F.expr(column) if isinstance(column, str) else column).alias(name))
-        return _ident(name)
+        self.stages[stage].append(column.alias(name))
+        return F.col(f"`{name}`")
 
-    def _respelt(self, depth: int, name: str, obj: str, struct: StructType) -> str:
+    def _respelt(self, depth: int, name: str, obj: Column, struct: StructType) -> Column:
         """Stage 2*depth+1: the object of stage 2*depth with its keys' case matched to the schema (match_key_case)."""
-        names = struct.fieldNames()
-        respelt = f"CASE WHEN {_has_unknown_keys(obj, names)} THEN {match_key_case(obj, names)} ELSE {obj} END"
+        known = F.array(*[F.lit(f.name) for f in struct])
+        respelt = F.when(_has_unknown_keys(obj, known), match_key_case(obj, struct.fieldNames())).otherwise(obj)
         return self._add(2 * depth + 1, f"{name}~", respelt)
 
-    def _keep(self, check: str, path: str, value: str) -> None:
+    def _keep(self, check: Column, path: str, value: Column) -> None:
         self.checks.append(check)
-        self.entries.append((check, f"array(named_struct('path', {_q(path)}, 'value', {value}))"))
+        self.entries.append((check, F.array(F.struct(F.lit(path).alias("path"), value.alias("value")))))
 
-    def _object(self, obj: str, struct: StructType, path: tuple[str, ...], depth: int) -> list[tuple[str, str]]:
-        names = struct.fieldNames()
+    def _object(self, obj: Column, struct: StructType, path: tuple[str, ...], depth: int) -> list[Column]:
+        known = F.array(*[F.lit(f.name) for f in struct])
         prefix = "".join(f"{p}." for p in path)
-        self.checks.append(_has_unknown_keys(obj, names))
-        unknown = f"map_entries(map_filter({obj}, (k, v) -> NOT array_contains({_strings(names)}, k)))"
-        named = f"transform({unknown}, x -> named_struct('path', concat({_q(prefix)}, x.`key`), 'value', x.`value`))"
+        self.checks.append(_has_unknown_keys(obj, known))
+        unknown = F.map_entries(F.map_filter(obj, lambda k, _v: ~F.array_contains(known, k)))
+        named = F.transform(
+            unknown, lambda e: F.struct(F.concat(F.lit(prefix), e["key"]).alias("path"), e["value"].alias("value"))
+        )
         self.entries.append((self.checks[-1], named))
-        return [self._field(f"try_element_at({obj}, {_q(f.name)})", f, (*path, f.name), depth) for f in struct]
+        return [self._field(F.try_element_at(obj, F.lit(f.name)), f, (*path, f.name), depth) for f in struct]
 
-    def _field(self, raw: str, field: StructField, path: tuple[str, ...], depth: int) -> tuple[str, str]:
+    def _field(self, raw: Column, field: StructField, path: tuple[str, ...], depth: int) -> Column:
         data_type, dotted, name = field.dataType, ".".join(path), "__".join(("_o", *path))
         child = 2 * (depth + 1)  # the stage that parses this field's JSON
         if isinstance(data_type, StructType):
-            obj = self._add(child, name, f"from_json({raw}, 'map<string,string>')")
-            self._keep(f"({raw} IS NOT NULL AND {obj} IS NULL)", dotted, raw)
-            value = self._struct(
-                self._object(self._respelt(depth + 1, name, obj, data_type), data_type, path, depth + 1)
-            )
+            obj = self._add(child, name, F.from_json(raw, JSON_OBJECT))
+            self._keep(raw.isNotNull() & obj.isNull(), dotted, raw)
+            value = F.struct(*self._object(self._respelt(depth + 1, name, obj, data_type), data_type, path, depth + 1))
         elif isinstance(data_type, ArrayType) and isinstance(data_type.elementType, StructType):
             element = data_type.elementType
             if any(not isinstance(f.dataType, StringType) for f in element):
                 raise ValueError(f"{dotted}: array elements may hold strings only")
-            names = element.fieldNames()
-            parsed = self._add(child, name, f"from_json({raw}, 'array<map<string,string>>')")
-            respelt = f"CASE WHEN {_has_unknown_keys('e', names)} THEN {match_key_case('e', names)} ELSE e END"
-            objs = self._add(child + 1, f"{name}~", f"transform({parsed}, e -> {respelt})")
-            self._keep(f"({raw} IS NOT NULL AND {objs} IS NULL)", dotted, raw)
+            parsed = self._add(child, name, F.from_json(raw, _JSON_OBJECTS))
+            known = F.array(*[F.lit(f.name) for f in element])
+            respelt = F.transform(
+                parsed,
+                lambda e: F.when(_has_unknown_keys(e, known), match_key_case(e, element.fieldNames())).otherwise(e),
+            )
+            objs = self._add(child + 1, f"{name}~", respelt)
+            self._keep(raw.isNotNull() & objs.isNull(), dotted, raw)
             # Unknown keys inside elements keep the whole raw array, so positions stay meaningful.
-            unknown_inside = f"({objs} IS NOT NULL AND exists({objs}, e -> {_has_unknown_keys('e', names)}))"
-            self._keep(unknown_inside, f"{dotted}[]", raw)
-            elements = self._struct([(n, f"try_element_at(e, {_q(n)})") for n in names])
-            value = f"transform({objs}, e -> {elements})"
+            self._keep(objs.isNotNull() & F.exists(objs, lambda e: _has_unknown_keys(e, known)), f"{dotted}[]", raw)
+            value = F.transform(
+                objs, lambda e: F.struct(*[F.try_element_at(e, F.lit(f.name)).alias(f.name) for f in element])
+            )
         elif isinstance(data_type, (ArrayType, MapType)):
-            value = self._add(child, name, f"from_json({raw}, {_q(data_type.simpleString())})")
-            self._keep(f"({raw} IS NOT NULL AND {value} IS NULL)", dotted, raw)
+            value = self._add(child, name, F.from_json(raw, data_type))
+            self._keep(raw.isNotNull() & value.isNull(), dotted, raw)
         elif isinstance(data_type, BooleanType):
-            value = f"CASE WHEN lower({raw}) = 'true' THEN true WHEN lower({raw}) = 'false' THEN false END"
-            self._keep(f"({raw} IS NOT NULL AND {value} IS NULL)", dotted, raw)
+            lowered = F.lower(raw)
+            value = F.when(lowered == "true", F.lit(True)).when(lowered == "false", F.lit(False))
+            self._keep(raw.isNotNull() & value.isNull(), dotted, raw)
         elif isinstance(data_type, TimestampType):
-            value = self._add(child, name, parse_instant(F.expr(raw)))
-            self._keep(f"({raw} IS NOT NULL AND {value} IS NULL)", dotted, raw)
+            value = self._add(child, name, parse_instant(raw))
+            self._keep(raw.isNotNull() & value.isNull(), dotted, raw)
         elif isinstance(data_type, StringType):
             value = raw
         else:
             raise ValueError(f"{dotted}: the record schema may use string, boolean, timestamp, struct, array, map")
-        return field.name, value
+        return value.alias(field.name)
 
     def unmapped(self) -> Column:
         """A JSON object, path -> the value as it was in the input (json_value); the last of a repeated path wins."""
-        any_check = " OR ".join(self.checks)
-        empty = "cast(array() AS array<struct<path:string,value:string>>)"
-        entries = (
-            "concat("
-            + ", ".join(f"CASE WHEN {check} THEN {entry} ELSE {empty} END" for check, entry in self.entries)
-            + ")"
+        any_check = self.checks[0]
+        for check in self.checks[1:]:
+            any_check = any_check | check
+        empty = F.array().cast(ArrayType(_ENTRY))
+        entries = F.concat(*[F.when(check, entry).otherwise(empty) for check, entry in self.entries])
+        members = F.transform(
+            F.map_entries(F.map_from_entries(entries)),
+            lambda e: F.concat(json_string(e["key"]), F.lit(":"), json_value(e["value"])),
         )
-        member = f"concat({json_string('m.`key`')}, ':', {json_value('m.`value`')})"
-        members = f"transform(map_entries(map_from_entries({entries})), m -> {member})"
-        return F.expr(f"CASE WHEN {any_check} THEN concat('{{', array_join({members}, ','), '}}') END")
+        return F.when(any_check, F.concat(F.lit("{"), F.array_join(members, ","), F.lit("}")))
 
 
 def place_in_time(records: DataFrame) -> DataFrame:
@@ -246,7 +234,7 @@ def place_in_time(records: DataFrame) -> DataFrame:
     Takes `_o` (the record's top-level object as map<string,string>, null when the record is not an object, as the
     reader gives it) and adds `_o__eventTime` (the instant), `eventtime_kst` and `_quarantine_reason`.
     """
-    text = field_value("eventTime")
+    text = field_value(F.col(ROOT_OBJECT), "eventTime")
     with_instant = records.select("*", parse_instant(text).alias(EVENT_TIME_INSTANT))
     instant = F.col(EVENT_TIME_INSTANT)
     reason = (
@@ -255,7 +243,7 @@ def place_in_time(records: DataFrame) -> DataFrame:
         .when(instant.isNull(), F.lit(REASON_BAD_EVENTTIME))
     )
     # A fixed +9 hours, not convert_timezone(…, 'Asia/Seoul'): Seoul has kept +09:00 since 1988, and Spark 3.5's
-    # convert_timezone looks its zones up by a regular expression for every row (~4% of a warm run's samples).
+    # convert_timezone looks its zones up by a regular expression for every row (~3% of a warm run's JFR samples).
     kst = utc_wall_clock(text, instant) + F.make_dt_interval(hours=F.lit(KST_OFFSET_HOURS))
     return with_instant.select("*", reason.alias(QUARANTINE_REASON), kst.alias(EVENTTIME_KST))
 
@@ -285,7 +273,7 @@ def add_proc_ymd(df: DataFrame, kst_col: str = EVENTTIME_KST) -> DataFrame:
 
 def record_event_id() -> Column:
     """The eventID of a record given as the reader's map (`_o`), its key matched ignoring case."""
-    return field_value("eventID")
+    return field_value(F.col(ROOT_OBJECT), "eventID")
 
 
 def folder_of(source_file: Column) -> Column:
