@@ -7,7 +7,7 @@ from pyspark.sql import functions as F
 
 from cloudtrail_etl import transform as T
 from cloudtrail_etl.partitioning import partition_values, spark_hash_long
-from cloudtrail_etl.plan import RunPlan
+from cloudtrail_etl.plan import RunPlan, whole_waves
 
 
 def test_spark_hash_long_is_sparks_hash_of_a_bigint(spark):
@@ -52,6 +52,16 @@ def test_buckets_per_day_keep_cores_busy_but_not_with_tiny_tasks():
     mib = 1024 * 1024
     assert day.buckets_per_day(72 * mib, parallelism=2) == 2  # the benchmark day on two cores
     assert day.buckets_per_day(1 * mib, parallelism=64) == 1  # a quiet trail on a big cluster: one file
-    assert day.buckets_per_day(4000 * mib, parallelism=2) == 75  # an organization trail: ~128 MiB tasks
+    assert day.buckets_per_day(4000 * mib, parallelism=2) == 76  # an organization trail: ~128 MiB tasks, 38 waves
+    assert day.buckets_per_day(264 * mib, parallelism=2) == 6  # the 4x day: 5 tasks of 128 MiB would leave a core idle
     week = RunPlan(dt.date(2026, 1, 2), dt.date(2026, 1, 8))
     assert week.buckets_per_day(8 * 36 * mib, parallelism=2) == 2
+
+
+def test_whole_waves_fill_the_last_wave_without_splitting_days_much_further():
+    assert whole_waves(5, days=1, parallelism=2) == 6
+    assert whole_waves(3, days=3, parallelism=2) == 4  # 12 tasks, not 9
+    assert whole_waves(1, days=7, parallelism=2) == 1  # 14 tasks would halve every file: 7 it is
+    assert whole_waves(400, days=1, parallelism=1600) == 400  # one wave already
+    assert whole_waves(6, days=1, parallelism=4) == 8
+    assert whole_waves(5, days=1, parallelism=8) == 5  # one wave
