@@ -79,7 +79,7 @@ class Outcome:
 
 
 def table_root(scale: float, name: str) -> Path:
-    return OUT / f"{scale}x" / name / "table"
+    return OUT / f"{scale:g}x" / name / "table"  # 4 and 4.0 (a cached corpus's scale) are the same folder
 
 
 def command(name: str, corpus: Corpus, root: Path) -> list[str]:
