@@ -7,7 +7,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 
-from cloudtrail_etl.errors import JobError, SparkStartFailed, UsageError, describe
+from cloudtrail_etl.errors import JobError, UsageError, describe
 
 USAGE = """usage: cloudtrail-etl {run,verify,sample,ddl} [options]
 
@@ -78,8 +78,6 @@ def run_command(argv: Sequence[str], prog: str = "cloudtrail-etl run") -> int:
         spark = get_spark()
     except JobError as exc:
         return _fail(str(exc), exc.exit_code)
-    except Exception as exc:  # the JVM could not be reached: still one line
-        return _fail(f"Spark did not start: {describe(exc)}", SparkStartFailed.exit_code)
 
     from cloudtrail_etl.job import Job
     from cloudtrail_etl.storage import Storage

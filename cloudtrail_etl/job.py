@@ -30,7 +30,6 @@ from cloudtrail_etl.errors import (
     JobError,
     NoInputFiles,
     OutputNotWritable,
-    UsageError,
     describe,
     error_causes,
 )
@@ -174,10 +173,7 @@ class Job:
             return None
         from cloudtrail_etl.integrity.keys import load_public_keys_file
 
-        try:
-            return load_public_keys_file(self.config.public_keys)
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise UsageError(f"--public-keys {self.config.public_keys}: {exc}") from exc
+        return load_public_keys_file(self.config.public_keys)
 
     def _verify_digests(self, public_keys) -> None:
         """The digest check of the run's days (integrity/): its problems make the run fail with exit 10, after the

@@ -12,7 +12,7 @@ import time
 
 from pyspark.sql import SparkSession
 
-from cloudtrail_etl.errors import JavaMissing, SparkStartFailed, describe
+from cloudtrail_etl.errors import JavaMissing, JobError, SparkStartFailed, describe
 
 # SQL settings applied at run time, so they hold under spark-submit, on EMR and on Glue alike.
 JOB_SQL_CONF = {
@@ -100,7 +100,18 @@ def check_java() -> None:
 
 
 def get_spark(app_name: str = "cloudtrail-etl") -> SparkSession:
-    """Reuse the runtime's session (spark-submit, EMR, Glue); locally start one on all cores."""
+    """Reuse the runtime's session (spark-submit, EMR, Glue); locally start one on all cores.
+
+    Any failure to get a session is a SparkStartFailed (exit 8), one line for every command."""
+    try:
+        return _get_spark(app_name)
+    except JobError:
+        raise
+    except Exception as exc:  # the JVM could not be reached
+        raise SparkStartFailed(f"Spark did not start: {describe(exc)}") from exc
+
+
+def _get_spark(app_name: str) -> SparkSession:
     from pyspark import SparkContext
 
     builder = SparkSession.builder.appName(app_name)

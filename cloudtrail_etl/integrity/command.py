@@ -8,7 +8,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from cloudtrail_etl.errors import IntegrityFailed, JobError, SparkStartFailed, UsageError, describe
+from cloudtrail_etl.errors import IntegrityFailed, JobError, UsageError
 
 
 def _fail(message: str, code: int) -> int:
@@ -45,8 +45,8 @@ def verify_main(argv: Sequence[str], prog: str = "cloudtrail-etl verify") -> int
     if config.public_keys:
         try:
             keys = load_public_keys_file(config.public_keys)
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            return _fail(f"--public-keys {config.public_keys}: {exc}", 2)
+        except UsageError as exc:
+            return _fail(str(exc), exc.exit_code)
 
     from cloudtrail_etl.session import check_java, get_spark
 
@@ -55,8 +55,6 @@ def verify_main(argv: Sequence[str], prog: str = "cloudtrail-etl verify") -> int
         spark = get_spark("cloudtrail-etl-verify")
     except JobError as exc:
         return _fail(str(exc), exc.exit_code)
-    except Exception as exc:  # the JVM could not be reached: still one line
-        return _fail(f"Spark did not start: {describe(exc)}", SparkStartFailed.exit_code)
 
     from cloudtrail_etl.integrity.verify import verify_days
 

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from cloudtrail_etl.errors import UsageError
 from cloudtrail_etl.integrity.rsa import RsaPublicKey, fingerprint, parse_public_key
 
 
@@ -30,12 +31,17 @@ def keys_from_listing(listing: Mapping[str, Any]) -> dict[str, RsaPublicKey]:
 
 
 def load_public_keys_file(path: str) -> dict[str, RsaPublicKey]:
-    """The JSON `aws cloudtrail list-public-keys` prints; several regions' listings may be concatenated in a list."""
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
-    listings = data if isinstance(data, list) else [data]
-    keys: dict[str, RsaPublicKey] = {}
-    for listing in listings:
-        keys.update(keys_from_listing(listing))
+    """The JSON `aws cloudtrail list-public-keys` prints; several regions' listings may be concatenated in a list.
+
+    A file that cannot be read or holds no such listing is a UsageError naming --public-keys (for run and verify)."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        listings = data if isinstance(data, list) else [data]
+        keys: dict[str, RsaPublicKey] = {}
+        for listing in listings:
+            keys.update(keys_from_listing(listing))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise UsageError(f"--public-keys {path}: {exc}") from exc
     return keys
 
 
