@@ -16,7 +16,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import ArrayType, MapType, StringType, StructField, StructType
 
-from cloudtrail_etl.schema import record_schema
+from cloudtrail_etl.sources.cloudtrail.schema import record_schema
 
 PAYLOADS = {
     "requestParameters",

@@ -2,7 +2,8 @@
 
 Three ways, from cheapest to most hands-off:
 
-* `update_catalog_table`: keep one table whose columns come from `output_schema()` and add the days' partitions with
+* `update_catalog_table`: keep one table whose columns come from the source's `output_schema()` and add the days'
+  partitions with
   Glue API calls (batches of 100). Deterministic, a handful of calls per run, no crawler to pay for or wait on.
 * `run_crawler`: start (optionally create) a Glue crawler over the table root and optionally wait for it.
 * `athena_ddl`: a `CREATE EXTERNAL TABLE` with partition projection; Athena then needs no partitions at all.
@@ -114,12 +115,17 @@ def glue_type(data_type: DataType) -> str:
     raise ValueError(f"no Glue/Hive type for Spark type {data_type.simpleString()}")
 
 
-def table_columns() -> list[dict[str, str]]:
-    """Glue Column entries for every Parquet column, in file order, with the schema's comments."""
-    from cloudtrail_etl.schema import output_schema
+def _source(name: str):
+    from cloudtrail_etl.sources import get_source
 
+    return get_source(name)
+
+
+def table_columns(source: str = "cloudtrail") -> list[dict[str, str]]:
+    """Glue Column entries for every Parquet column of the source's table, in file order, with the schema's
+    comments."""
     columns = []
-    for field in output_schema().fields:
+    for field in _source(source).output_schema().fields:
         column = {"Name": field.name, "Type": glue_type(field.dataType)}
         comment = (field.metadata or {}).get("comment")
         if comment:
@@ -153,19 +159,20 @@ def _storage_descriptor(location: str, columns: list[dict[str, Any]]) -> dict[st
     }
 
 
-def table_input(database: str, table: str, location: str) -> dict[str, Any]:
-    """A Glue TableInput for the external Parquet table partitioned by proc_ymd (a string, not in the files).
+def table_input(database: str, table: str, location: str, source: str = "cloudtrail") -> dict[str, Any]:
+    """A Glue TableInput for the source's external Parquet table partitioned by proc_ymd (a string, not in the
+    files).
 
     `database` is not part of a TableInput; it is accepted so every catalog helper names the table the same way.
     """
     del database
     return {
         "Name": table,
-        "Description": "AWS CloudTrail events, one partition per KST day (proc_ymd=YYYYMMDD)",
+        "Description": _source(source).description,
         "TableType": "EXTERNAL_TABLE",
         "Parameters": dict(TABLE_PARAMETERS),
-        "PartitionKeys": [{"Name": PARTITION_COLUMN, "Type": "string", "Comment": "KST day of the events, YYYYMMDD"}],
-        "StorageDescriptor": _storage_descriptor(table_root(location), table_columns()),
+        "PartitionKeys": [{"Name": PARTITION_COLUMN, "Type": "string", "Comment": "KST day of the records, YYYYMMDD"}],
+        "StorageDescriptor": _storage_descriptor(table_root(location), table_columns(source)),
     }
 
 
@@ -211,7 +218,7 @@ def _ensure_database(glue: Any, database: str) -> bool:
             raise
     try:
         glue.create_database(
-            DatabaseInput={"Name": database, "Description": "created by cloudtrail-etl for CloudTrail tables"}
+            DatabaseInput={"Name": database, "Description": "created by cloudtrail-etl for AWS log tables"}
         )
         return True
     except ClientError as exc:
@@ -220,9 +227,11 @@ def _ensure_database(glue: Any, database: str) -> bool:
         raise
 
 
-def _ensure_table(glue: Any, database: str, table: str, location: str) -> tuple[dict[str, Any], bool, list[str]]:
+def _ensure_table(
+    glue: Any, database: str, table: str, location: str, source: str
+) -> tuple[dict[str, Any], bool, list[str]]:
     """(the table's StorageDescriptor, created?, columns added); adds our new columns to an existing table."""
-    wanted = table_input(database, table, location)
+    wanted = table_input(database, table, location, source)
     try:
         current = glue.get_table(DatabaseName=database, Name=table)["Table"]
     except ClientError as exc:
@@ -306,7 +315,7 @@ def _add_partitions(glue: Any, database: str, table: str, inputs: list[dict[str,
 
 
 def update_catalog_table(
-    glue: Any, database: str, table: str, location: str, day_codes: str | Sequence[str]
+    glue: Any, database: str, table: str, location: str, day_codes: str | Sequence[str], source: str = "cloudtrail"
 ) -> dict[str, Any]:
     """Create the database and table if missing and add (or refresh) the days' partitions, in batches of
     BATCH_SIZE; safe to re-run."""
@@ -316,7 +325,7 @@ def update_catalog_table(
     try:
         database_created = _ensure_database(glue, database)
         step = f"glue table {name}"
-        descriptor, table_created, added = _ensure_table(glue, database, table, location)
+        descriptor, table_created, added = _ensure_table(glue, database, table, location, source)
         step = f"glue partitions {PARTITION_COLUMN}={codes[0]}..{codes[-1]} of {name}"
         inputs = [_partition_input(descriptor, location, code) for code in codes]
         created, updated = _add_partitions(glue, database, table, inputs)
@@ -520,17 +529,15 @@ def _sql_string(text: str) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def athena_ddl(table: str, location: str, start: str = "20130101") -> str:
+def athena_ddl(table: str, location: str, start: str = "20130101", source: str = "cloudtrail") -> str:
     """CREATE EXTERNAL TABLE with partition projection on proc_ymd: Athena computes the day folders itself,
     so no partition has to be added to the catalog after a run (other engines still need partitions)."""
-    from cloudtrail_etl.schema import output_schema
-
     if not re.match(r"^\d{8}$", start):
         raise UsageError(f"--start {start!r} is not YYYYMMDD")
     root = table_root(location)
     name = ".".join(f"`{part}`" for part in table.split("."))
     lines = []
-    for field in output_schema().fields:
+    for field in _source(source).output_schema().fields:
         line = f"  `{field.name}` {glue_type(field.dataType)}"
         comment = (field.metadata or {}).get("comment")
         if comment:
@@ -575,7 +582,7 @@ def publish_days(config: JobConfig, day_codes: Sequence[str], glue: Any = None) 
             raise _failed("creating a glue client", exc) from exc
     if config.catalog_table:
         database, table = config.catalog_table.split(".", 1)
-        return update_catalog_table(glue, database, table, config.output, day_codes)
+        return update_catalog_table(glue, database, table, config.output, day_codes, config.source)
     return run_crawler(
         glue,
         config.crawler,

@@ -148,14 +148,16 @@ def sample_command(argv: Sequence[str]) -> int:
 
 def ddl_command(argv: Sequence[str]) -> int:
     from cloudtrail_etl.catalog import athena_ddl
+    from cloudtrail_etl.config import add_source_option
 
     parser = argparse.ArgumentParser(prog="cloudtrail-etl ddl", allow_abbrev=False)
+    add_source_option(parser)
     parser.add_argument("--location", required=True, help="the table root (s3://bucket/prefix/)")
-    parser.add_argument("--table", default="cloudtrail", help="table name, optionally DATABASE.TABLE")
+    parser.add_argument("--table", help="table name, optionally DATABASE.TABLE (default: the source's name)")
     parser.add_argument("--start", default="20130101", help="first proc_ymd of the projection range")
     args = parser.parse_args(argv)
     try:
-        print(athena_ddl(args.table, args.location, args.start))
+        print(athena_ddl(args.table or args.source, args.location, args.start, args.source))
     except UsageError as exc:
         return _fail(str(exc), exc.exit_code)
     return 0

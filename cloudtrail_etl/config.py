@@ -13,6 +13,7 @@ from cloudtrail_etl.days import parse_day, yesterday_kst
 from cloudtrail_etl.discovery import ACCOUNT_ID, REGION_NAME
 from cloudtrail_etl.errors import UsageError
 from cloudtrail_etl.plan import RunPlan
+from cloudtrail_etl.sources import DEFAULT_SOURCE, source_names
 
 # Arguments that AWS Glue adds to every run. They are accepted and ignored; anything else unknown is an error.
 _GLUE_OWN_EXACT = {
@@ -73,6 +74,7 @@ class JobConfig:
     allow_fewer_rows: bool = False
     verify_digests: bool = False
     public_keys: str | None = None
+    source: str = DEFAULT_SOURCE  # the log type: cloudtrail, vpcflow (sources/)
 
     @property
     def plan(self) -> RunPlan:
@@ -113,7 +115,18 @@ def _flag(text: str) -> bool:
 _FLAG = {"nargs": "?", "const": True, "default": False, "type": _flag}
 
 
+def add_source_option(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    parser.add_argument(
+        "--source",
+        choices=source_names(),
+        default=DEFAULT_SOURCE,
+        help=f"the log type to read (default {DEFAULT_SOURCE}): CloudTrail, or VPC Flow Logs delivered to S3",
+    )
+    return parser
+
+
 def add_run_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    add_source_option(parser)
     parser.add_argument("--input", required=True, help="location holding AWSLogs/ (directory or s3://bucket/prefix)")
     parser.add_argument("--output", required=True, help="table root; the day lands in OUTPUT/proc_ymd=YYYYMMDD/")
     parser.add_argument("--date", help="KST day to process, YYYY-MM-DD or YYYYMMDD (default: yesterday in KST)")
@@ -238,6 +251,8 @@ def config_from_namespace(ns: argparse.Namespace) -> JobConfig:
         raise UsageError("--late-days must be 0 or more")
     if ns.public_keys and not ns.verify_digests:
         raise UsageError("--public-keys goes with --verify-digests")
+    if ns.verify_digests and ns.source != "cloudtrail":
+        raise UsageError("--verify-digests checks CloudTrail's digest files: it goes with --source cloudtrail")
     if ns.catalog_table and not re.match(r"^[A-Za-z0-9_]+\.[A-Za-z0-9_]+$", ns.catalog_table):
         raise UsageError(f"--catalog-table {ns.catalog_table!r} must be DATABASE.TABLE")
     if ns.create_crawler and not (ns.crawler and ns.crawler_role and ns.crawler_database):
@@ -271,6 +286,7 @@ def config_from_namespace(ns: argparse.Namespace) -> JobConfig:
         allow_fewer_rows=ns.allow_fewer_rows,
         verify_digests=ns.verify_digests,
         public_keys=ns.public_keys,
+        source=ns.source,
     )
 
 

@@ -1,7 +1,10 @@
-"""One run: plan the KST days, discover their files, convert them in one pass, write each day, account for every event.
+"""One run of any log source: plan the KST days, discover their files, convert them in one pass, write each day,
+account for every record.
 
-A range of days is one Spark application and one read of each delivery file: the days are written together into
-staging and each is then swapped into the table on its own, with the guarantees of a single-day run (plan.py).
+What differs between sources (where the files are, how a file becomes typed rows, the table's columns) is the
+source's (sources/); everything here is shared. A range of days is one Spark application and one read of each
+delivery file: the days are written together into staging and each is then swapped into the table on its own, with
+the guarantees of a single-day run (plan.py).
 """
 
 from __future__ import annotations
@@ -13,15 +16,14 @@ import uuid
 from collections.abc import Sequence
 from urllib.parse import unquote, urlparse
 
-from pyspark.sql import DataFrame, Observation, SparkSession
+from pyspark.sql import Observation, SparkSession
 from pyspark.sql import functions as F
-from pyspark.sql.types import MapType, StringType
 
 from cloudtrail_etl import transform as T
 from cloudtrail_etl.aws import resolve_region
 from cloudtrail_etl.config import JobConfig
 from cloudtrail_etl.days import proc_ymd
-from cloudtrail_etl.discovery import DayInput, InputFile, discover, is_s3
+from cloudtrail_etl.discovery import DayInput, InputFile, is_s3
 from cloudtrail_etl.errors import (
     BadInputFiles,
     CatalogFailed,
@@ -34,22 +36,24 @@ from cloudtrail_etl.errors import (
     error_causes,
 )
 from cloudtrail_etl.progress import say
-from cloudtrail_etl.reader import REASON_UNREADABLE, REASON_ZERO_BYTES, read_delivery_files
 from cloudtrail_etl.report import (
     KEPT_BAD_FILES,
     KEPT_FEWER_ROWS,
     NO_EVENTS,
     NO_INPUT,
+    REASON_UNREADABLE,
+    REASON_ZERO_BYTES,
     WRITTEN,
     BadFile,
     DayReport,
     RunReport,
 )
-from cloudtrail_etl.schema import output_schema, record_schema
+from cloudtrail_etl.sources import LogSource, get_source
 from cloudtrail_etl.storage import Storage
 from cloudtrail_etl.writer import publish, write_days
 
 MAX_LISTED_BAD_FILES = 1000
+UNMAPPED = "unmapped"  # a table's column of what its schema does not know, where the source has one
 MIB = 1024 * 1024
 
 
@@ -65,16 +69,6 @@ def _same_file_key(uri: str) -> str:
     return uri
 
 
-def place_events(files: DataFrame) -> DataFrame:
-    """Every record of the files with its instant, KST day and quarantine reason (pure: no I/O, no actions)."""
-    return T.add_proc_ymd(T.place_in_time(T.explode_records(files)))
-
-
-def to_table(events: DataFrame) -> DataFrame:
-    """The table's columns, in order: the flattened record, eventtime_kst, unmapped, and proc_ymd (the folder)."""
-    return T.flatten_structs(events.select(f"{T.EVENT}.*", T.EVENTTIME_KST, T.UNMAPPED, T.PROC_YMD))
-
-
 def _count_by_day(codes: Sequence[str], condition, prefix: str) -> list:
     """One observed count per day (Observation has no group-by): cheap comparisons of a short text."""
     return [F.count_if(condition & (F.col(T.PROC_YMD) == F.lit(code))).alias(f"{prefix}{code}") for code in codes]
@@ -86,6 +80,7 @@ class Job:
     def __init__(self, spark: SparkSession, config: JobConfig, s3_client=None):
         self.spark = spark
         self.config = config
+        self.source: LogSource = get_source(config.source)
         self.plan = config.plan
         self.s3_client = s3_client
         self.storage = Storage(spark)
@@ -96,6 +91,7 @@ class Job:
         self.deferred: list[JobError] = []  # failures that let the rest of the run go on, raised at its end
         days = self.plan.days
         self.report = RunReport(
+            source=self.source.name,
             target_date=days[0].isoformat(),
             last_date=days[-1].isoformat() if len(days) > 1 else None,
             late_days=self.plan.late_days,
@@ -141,7 +137,7 @@ class Job:
             self.s3_client = client("s3", config.region)
         span = f"{plan.first_day}" + (f"..{plan.last_day}" if plan.last_day != plan.first_day else "")
         say(f"listing {len(plan.folder_days)} UTC folders per account and region for KST {span} under {config.input}")
-        run_input = discover(
+        run_input = self.source.discover(
             _absolute(config.input), plan.folder_days, plan.delivered_since, config.accounts, config.regions,
             self.s3_client,
         )  # fmt: skip
@@ -151,7 +147,7 @@ class Job:
         report.files_delivered_before_day = len(run_input.skipped)
         reading = {day: 0 for day in plan.days}
         for f in run_input.files:
-            for day in plan.days_reading(f.folder_day, f.name):
+            for day in plan.days_reading(f):
                 reading[day] += 1
         for day_report, day in zip(report.days, plan.days):
             day_report.input_files = reading[day]
@@ -162,7 +158,7 @@ class Job:
                 day_report.status = NO_INPUT
             if config.require_input:
                 early = f" ({len(run_input.skipped)} delivered before the day began)" if run_input.skipped else ""
-                raise NoInputFiles(f"no CloudTrail files for KST {span} under {config.input}{early}")
+                raise NoInputFiles(f"no {self.source.title} files for KST {span} under {config.input}{early}")
         else:
             self._convert(run_input)
         if config.verify_digests:  # also when no log file is left: the digests then say which were deleted
@@ -191,19 +187,19 @@ class Job:
         self.integrity_problems = integrity.problem_lines()
 
     def _convert(self, run_input: DayInput) -> None:
-        config, report, plan = self.config, self.report, self.plan
+        config, report, plan, source = self.config, self.report, self.plan, self.source
         codes = plan.day_codes
         self._check_writable()
 
         file_stats, event_stats, written_stats = Observation("files"), Observation("events"), Observation("written")
-        files = read_delivery_files(self.spark, run_input.folders, delivered_since=run_input.delivered_since).observe(
+        files = source.read_files(self.spark, run_input.folders, run_input.delivered_since).observe(
             file_stats,
             F.count(F.lit(1)).alias("documents"),
             # Observed metrics come back as scalars: the (rare) problem files travel as one tab/newline text.
             F.concat_ws(
                 "\n",
                 F.collect_list(
-                    F.when(F.col("file_problem").isNotNull(), F.concat_ws("\t", T.SOURCE_FILE, "file_problem"))
+                    F.when(F.col(T.FILE_PROBLEM).isNotNull(), F.concat_ws("\t", T.SOURCE_FILE, T.FILE_PROBLEM))
                 ),
             ).alias("problems"),
         )
@@ -211,7 +207,7 @@ class Job:
         window = plan.other_days_window()
         near = [proc_ymd(day) for day in window]
         first_folder = F.lit(plan.folder_days[0].strftime("%Y/%m/%d"))
-        events = place_events(files).observe(
+        events = source.records(files).observe(
             event_stats,
             F.count(F.lit(1)).alias("events_read"),
             F.count_if(~placed).alias("quarantined"),
@@ -221,26 +217,34 @@ class Job:
             *_count_by_day(near, placed, "near_"),
             # The day before the first is expected in the first folder (its last hour); from later folders it is late.
             F.count_if(
-                placed & (F.col(T.PROC_YMD) == F.lit(near[1])) & (T.folder_of(F.col(T.SOURCE_FILE)) > first_folder)
+                placed
+                & (F.col(T.PROC_YMD) == F.lit(near[1]))
+                & (source.folder_day(F.col(T.SOURCE_FILE)) > first_folder)
             ).alias("late_previous"),
             # Days further away (deliveries over a day late) are rare: their codes travel as one text.
             F.concat_ws(",", F.collect_list(F.when(placed & ~F.col(T.PROC_YMD).isin(*codes, *near), T.PROC_YMD))).alias(
                 "far"
             ),
         )
-        # Only the run's days, one row per eventID, are typed field by field: the dedup shuffle carries each record as
-        # its top-level map rather than the typed row (benchmarks/profile.md).
-        event_id = T.record_event_id()
-        buckets = plan.buckets_per_day(run_input.total_bytes, self.spark.sparkContext.defaultParallelism)
-        clustered = T.cluster_by_day(T.keep_days(events, plan.first_day, plan.last_day), plan.days, buckets, event_id)
-        deduped = T.drop_duplicate_deliveries(clustered, event_id, within=[T.SLOT])
-        table = to_table(T.type_records(deduped, record_schema())).observe(
+        # Only the run's days (one row per record id, where the source has one) are typed: the shuffle carries each
+        # record as the source read it rather than the typed row (benchmarks/profile.md).
+        buckets = plan.buckets_per_day(
+            run_input.total_bytes, self.spark.sparkContext.defaultParallelism, source.shuffle_bytes_per_folder_byte
+        )
+        in_days = T.keep_days(events, plan.first_day, plan.last_day)
+        clustered = T.cluster_by_day(in_days, plan.days, buckets, source.distribution_key())
+        record_id = source.record_id()
+        if record_id is not None:
+            clustered = T.drop_duplicate_deliveries(clustered, record_id, within=[T.SLOT])
+        # `unmapped` (null when a record holds nothing the schema does not know): the signal to extend the schema.
+        has_unmapped = UNMAPPED in source.output_schema().fieldNames()
+        table = source.to_table(clustered).observe(
             written_stats,
-            F.count_if(F.col(T.UNMAPPED).isNotNull()).alias("with_unmapped"),
+            F.count_if(F.col(UNMAPPED).isNotNull() if has_unmapped else F.lit(False)).alias("with_unmapped"),
             *_count_by_day(codes, F.lit(True), "rows_"),
         )
         say(f"converting {len(codes)} day(s) in {len(codes) * buckets} tasks")
-        write_days(table, f"{self.staging_run}/table")
+        write_days(table, f"{self.staging_run}/table", source.sort_columns, source.bloom_filter_columns)
 
         file_metrics, event_metrics, written = file_stats.get, event_stats.get, written_stats.get
         report.events_read = int(event_metrics["events_read"])
@@ -297,7 +301,7 @@ class Job:
         return {f"{code[:4]}-{code[4:6]}-{code[6:]}": n for code, n in sorted(counts.items()) if n}
 
     def _bad_files(self, run_input: DayInput, documents: int, problems: str) -> list[BadFile]:
-        """Files listed but not usable: zero bytes, not JSON, no Records, or not decompressible (never read)."""
+        """Files listed but not usable: zero bytes, unusable content (the source says why), or not decompressible."""
         bad = [BadFile(f.uri, REASON_ZERO_BYTES) for f in run_input.files if f.size == 0]
         for line in filter(None, problems.split("\n")):
             path, reason = line.split("\t", 1)
@@ -305,7 +309,7 @@ class Job:
         expected = sum(1 for f in run_input.files if f.size > 0)
         if documents < expected:
             # Some non-empty files produced no document at all. Find which, with a read of the file names only.
-            documents_of = read_delivery_files(self.spark, run_input.folders, delivered_since=run_input.delivered_since)
+            documents_of = self.source.read_files(self.spark, run_input.folders, run_input.delivered_since)
             read = {_same_file_key(row[0]) for row in documents_of.select(T.SOURCE_FILE).distinct().collect()}
             bad += [
                 BadFile(f.uri, REASON_UNREADABLE)
@@ -320,7 +324,7 @@ class Job:
         blocked: dict[str, list[str]] = {}
         for bad in bad_files:
             found = listed.get(_same_file_key(bad.path))
-            days = self.plan.days_reading(found.folder_day, found.name) if found else self.plan.days
+            days = self.plan.days_reading(found) if found else self.plan.days
             for day in days:
                 blocked.setdefault(proc_ymd(day), []).append(f"{bad.path} ({bad.reason})")
         return blocked
@@ -332,13 +336,13 @@ class Job:
         by_day: dict[dt.date, list[str]] = {}
         for f in run_input.files:
             if _same_file_key(f.uri) in wanted:
-                days = self.plan.days_reading(f.folder_day, f.name) or self.plan.days
+                days = self.plan.days_reading(f) or self.plan.days
                 by_day.setdefault(days[0], []).append(f.uri)
         reasons: dict[str, int] = {}
         for day_report, day in zip(self.report.days, self.plan.days):
             if day not in by_day:
                 continue
-            events = place_events(read_delivery_files(self.spark, by_day[day], exact_text=True))
+            events = self.source.records(self.source.read_files(self.spark, by_day[day], exact_text=True))
             rows = events.filter(F.col(T.QUARANTINE_REASON).isNotNull()).select(
                 F.col(T.SOURCE_FILE).alias("source_file"),
                 F.col(T.RECORD_INDEX).alias("record_index"),
@@ -359,7 +363,8 @@ class Job:
         if not existing:
             return {}
         folder = F.regexp_extract(F.col("_metadata.file_path"), rf"{T.PROC_YMD}=([0-9]{{8}})", 1)
-        counts = self.spark.read.schema(output_schema()).parquet(*existing).groupBy(folder.alias("d")).count()
+        counts = self.spark.read.schema(self.source.output_schema()).parquet(*existing)
+        counts = counts.groupBy(folder.alias("d")).count()
         found = {row["d"]: int(row["count"]) for row in counts.collect()}
         return {path: found.get(path.rsplit("=", 1)[-1], 0) for path in existing}
 
@@ -423,8 +428,8 @@ class Job:
 
     def _unmapped_fields(self, day_paths: list[str]) -> dict[str, int]:
         """Paths of fields the schema does not know (schema drift), counted over the rows written."""
-        written = self.spark.read.parquet(*day_paths).select(T.UNMAPPED)
-        keys = written.select(F.explode(F.map_keys(F.from_json(T.UNMAPPED, MapType(StringType(), StringType())))))
+        written = self.spark.read.schema(self.source.output_schema()).parquet(*day_paths)
+        keys = written.select(F.explode(self.source.unmapped_keys(F.col(UNMAPPED))))
         return {row[0]: int(row[1]) for row in keys.groupBy("col").count().orderBy("col").collect()}
 
 
@@ -432,4 +437,4 @@ def run_job(spark: SparkSession, config: JobConfig, s3_client=None) -> RunReport
     return Job(spark, config, s3_client).run()
 
 
-__all__ = ["Job", "place_events", "run_job", "to_table"]
+__all__ = ["Job", "run_job"]

@@ -1,7 +1,8 @@
 """Which KST days a run writes, and which UTC delivery folders and files it reads for them.
 
 A KST day D is read from the UTC folders D-1 and D (days.py); a run of the days F..L reads the folders F-1..L once,
-plus `late_days` folders after L's, where CloudTrail puts files it delivered late (it retries for up to 30 days).
+plus `late_days` folders after L's, where files delivered late land (CloudTrail retries for up to 30 days; flow log
+records can be delivered hours after they began).
 Every day keeps the guarantees of its own single-day run: the files that run would read (`reads`) are the ones whose
 problems can keep the day from being written.
 """
@@ -13,12 +14,9 @@ import datetime as dt
 import math
 
 from cloudtrail_etl.days import first_delivery, proc_ymd, utc_folders
-from cloudtrail_etl.discovery import DELIVERY_TIME_FORMAT, delivered_before
+from cloudtrail_etl.discovery import DELIVERY_TIME_FORMAT, InputFile, delivered_before
 
 ONE_DAY = dt.timedelta(days=1)
-# A day's dedup shuffle against the gzip bytes of an average folder read; on the benchmark day 172 MB were shuffled
-# for 72 MB read from its two folders.
-SHUFFLE_PER_FOLDER_BYTE = 172 / (72 / 2)
 TARGET_SHUFFLE_BYTES_PER_TASK = 128 * 1024 * 1024
 # A day is split to keep every core busy only while its tasks keep this much: on a 64-core cluster a small trail
 # would otherwise write 64 tiny files a day.
@@ -62,19 +60,20 @@ class RunPlan:
         late = [day + ONE_DAY * n for n in range(1, self.late_days + 1)] if day == self.last_day else []
         return [*utc_folders(day), *late]
 
-    def reads(self, day: dt.date, folder_day: dt.date, file_name: str) -> bool:
-        """Would the single-day run of `day` read this file of `folder_day`?"""
+    def reads(self, day: dt.date, file: InputFile) -> bool:
+        """Would the single-day run of `day` read this file?"""
         since = first_delivery(day).strftime(DELIVERY_TIME_FORMAT)
-        return folder_day in self.folders_of(day) and not delivered_before(file_name, since)
+        return file.folder_day in self.folders_of(day) and not delivered_before(file.delivered, since)
 
-    def days_reading(self, folder_day: dt.date | None, file_name: str) -> list[dt.date]:
+    def days_reading(self, file: InputFile) -> list[dt.date]:
         """The run's days whose single-day runs read this file: those of its folder and the next, or the last day
         for a late folder (a file listed without its folder: every day)."""
+        folder_day = file.folder_day
         if folder_day is None:
             return self.days
         candidates = [folder_day, folder_day + ONE_DAY] if folder_day <= self.last_day else [self.last_day]
         days = [day for day in candidates if self.first_day <= day <= self.last_day]
-        return [day for day in days if self.reads(day, folder_day, file_name)]
+        return [day for day in days if self.reads(day, file)]
 
     def other_days_window(self) -> list[dt.date]:
         """Days outside the run whose events its folders usually hold (counted one by one, cheaply): the two days
@@ -85,10 +84,11 @@ class RunPlan:
         after = [self.last_day + ONE_DAY * n for n in range(1, (after_end - self.last_day).days + 1)]
         return [*before, *after]
 
-    def buckets_per_day(self, input_bytes: int, parallelism: int) -> int:
+    def buckets_per_day(self, input_bytes: int, parallelism: int, shuffle_per_folder_byte: float) -> int:
         """Tasks (and so Parquet files) per day: ~128 MiB of shuffle each, more to keep every core busy as long as
-        each keeps 32 MiB. From the average day: a day much busier than the others gets bigger tasks."""
-        per_day = input_bytes / len(self.folder_days) * SHUFFLE_PER_FOLDER_BYTE
+        each keeps 32 MiB. From the average day (`shuffle_per_folder_byte`: the source's shuffle bytes of a day per
+        gzip byte of an average folder): a day much busier than the others gets bigger tasks."""
+        per_day = input_bytes / len(self.folder_days) * shuffle_per_folder_byte
         by_size = math.ceil(per_day / TARGET_SHUFFLE_BYTES_PER_TASK)
         by_cores = min(math.ceil(parallelism / len(self.days)), math.ceil(per_day / MIN_SHUFFLE_BYTES_PER_TASK))
         return whole_waves(max(1, by_size, by_cores), len(self.days), parallelism)

@@ -13,6 +13,10 @@ NO_EVENTS = "no_events"  # files read, but none of its events
 KEPT_BAD_FILES = "kept: unreadable files"  # a file that could hold its events could not be read
 KEPT_FEWER_ROWS = "kept: fewer rows"  # the new version would hold fewer rows than the table has now
 
+# Why a listed file was not read, whatever the source (sources say why a file they read is unusable).
+REASON_UNREADABLE = "unreadable: corrupt, truncated or empty gzip"
+REASON_ZERO_BYTES = "zero bytes"
+
 
 @dataclasses.dataclass
 class BadFile:
@@ -40,6 +44,9 @@ class DayReport:
 
 @dataclasses.dataclass
 class RunReport:
+    """A run's report. For every source an "event" is one record of the log (a CloudTrail event, a flow log line)."""
+
+    source: str  # the log source: cloudtrail, vpcflow
     target_date: str  # the first (or only) day
     input: str
     output_path: str  # the day's folder for one day, the table root for a range

@@ -7,31 +7,39 @@ on S3 it is a copy then a delete, so the swap itself (seconds) is the only windo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from pyspark.sql import DataFrame
 
 from cloudtrail_etl.storage import Storage
+from cloudtrail_etl.transform import PROC_YMD
 
-PARTITION_COLUMN = "proc_ymd"
-# Sorting within each file lets engines skip row groups on the columns analysts filter by.
-SORT_COLUMNS = ("eventsource", "eventname", "eventtime")
-# Row groups of ~8 MiB (uncompressed) give a day a few dozen of them, so a filter on eventsource/eventname reads
-# one or two; bloom filters answer "which day holds this eventID / request / access key" without reading data.
-BLOOM_FILTER_COLUMNS = ("eventid", "requestid", "useridentity_accesskeyid")
-PARQUET_OPTIONS = {
-    "compression": "zstd",
-    "parquet.block.size": str(8 * 1024 * 1024),
-    **{f"parquet.bloom.filter.enabled#{column}": "true" for column in BLOOM_FILTER_COLUMNS},
-    # Sized for the rows of one row group (~10-20K): without it each filter takes its 1 MiB maximum.
-    **{f"parquet.bloom.filter.expected.ndv#{column}": "20000" for column in BLOOM_FILTER_COLUMNS},
-}
+# Row groups of ~8 MiB (uncompressed) give a day a few dozen of them, so a filter on the sort columns reads one or two.
+ROW_GROUP_BYTES = 8 * 1024 * 1024
+# Bloom filters are sized for the rows of one row group (~10-20K): without it each filter takes its 1 MiB maximum.
+BLOOM_FILTER_NDV = 20000
 
 
-def write_days(df: DataFrame, uri: str) -> None:
-    """Rows of one or more days as `uri/proc_ymd=YYYYMMDD/` folders of Parquet files sorted by SORT_COLUMNS.
+def parquet_options(bloom_filter_columns: Sequence[str] = ()) -> dict[str, str]:
+    """zstd, row groups of ROW_GROUP_BYTES, and bloom filters on the columns asked for."""
+    return {
+        "compression": "zstd",
+        "parquet.block.size": str(ROW_GROUP_BYTES),
+        **{f"parquet.bloom.filter.enabled#{column}": "true" for column in bloom_filter_columns},
+        **{f"parquet.bloom.filter.expected.ndv#{column}": str(BLOOM_FILTER_NDV) for column in bloom_filter_columns},
+    }
 
-    The rows arrive clustered by day (transform.cluster_by_day), so each task writes the files of one day."""
-    ordered = df.sortWithinPartitions(PARTITION_COLUMN, *SORT_COLUMNS)
-    ordered.write.mode("overwrite").partitionBy(PARTITION_COLUMN).options(**PARQUET_OPTIONS).parquet(uri)
+
+def write_days(
+    df: DataFrame, uri: str, sort_columns: Sequence[str] = (), bloom_filter_columns: Sequence[str] = ()
+) -> None:
+    """Rows of one or more days as `uri/proc_ymd=YYYYMMDD/` folders of Parquet files, each sorted by `sort_columns`
+    so that engines skip row groups on the columns analysts filter by.
+
+    When the rows arrive clustered by day (transform.cluster_by_day), each task writes the files of one day."""
+    ordered = df.sortWithinPartitions(PROC_YMD, *sort_columns)
+    options = parquet_options(bloom_filter_columns)
+    ordered.write.mode("overwrite").partitionBy(PROC_YMD).options(**options).parquet(uri)
 
 
 def publish(storage: Storage, staged: str, target: str, trash: str) -> None:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from cloudtrail_etl import reader
+from cloudtrail_etl import report
+from cloudtrail_etl.sources.cloudtrail import reader
 from tests.conftest import error_lines, read_table_dir, run_cli_captured, write_delivery
 
 DAY = "2026-01-02"
@@ -71,11 +72,11 @@ def corpus(tmp_path):
 
 
 BAD = {
-    "truncated.json.gz": reader.REASON_UNREADABLE,
-    "zero.json.gz": reader.REASON_ZERO_BYTES,
+    "truncated.json.gz": report.REASON_UNREADABLE,
+    "zero.json.gz": report.REASON_ZERO_BYTES,
     "not-json.json.gz": reader.REASON_NOT_JSON,
     "no-records.json.gz": reader.REASON_NO_RECORDS,
-    "plain-text.json.gz": reader.REASON_UNREADABLE,
+    "plain-text.json.gz": report.REASON_UNREADABLE,
 }
 
 

@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 from cloudtrail_etl import catalog
 from cloudtrail_etl.catalog import athena_ddl, glue_type, run_crawler, table_input, update_catalog_table
 from cloudtrail_etl.errors import CatalogFailed, UsageError
-from cloudtrail_etl.schema import output_schema
+from cloudtrail_etl.sources.cloudtrail.schema import output_schema
 from tests.aws import client, crawls_finish_immediately, moto_endpoint, reset_moto  # noqa: F401
 
 DB, TABLE = "ctdb", "events"
@@ -499,10 +499,10 @@ def test_athena_ddl_has_every_column_once_and_partition_projection(location):
 def test_athena_ddl_escapes_quotes_in_comments_and_checks_start(monkeypatch):
     from pyspark.sql import types as T
 
-    import cloudtrail_etl.schema
+    from cloudtrail_etl.sources.cloudtrail import CloudTrail
 
     schema = T.StructType([T.StructField("odd", T.StringType(), True, {"comment": "it's a \\ test"})])
-    monkeypatch.setattr(cloudtrail_etl.schema, "output_schema", lambda: schema)
+    monkeypatch.setattr(CloudTrail, "output_schema", lambda self: schema)
     ddl = athena_ddl("t", ROOT)
     assert "  `odd` string COMMENT 'it\\'s a \\\\ test'\n" in ddl
     assert "'projection.proc_ymd.range'='20130101,NOW'" in ddl

@@ -2,9 +2,9 @@ import datetime as dt
 
 import pytest
 
-from cloudtrail_etl.discovery import discover_day
 from cloudtrail_etl.errors import InputNotFound
-from cloudtrail_etl.reader import read_delivery_files
+from cloudtrail_etl.sources.cloudtrail.layout import discover_day
+from cloudtrail_etl.sources.cloudtrail.reader import read_delivery_files
 from cloudtrail_etl.transform import SOURCE_FILE
 from tests.conftest import write_delivery
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from cloudtrail_etl import job as job_module
 from cloudtrail_etl.errors import describe, error_causes
+from cloudtrail_etl.sources.cloudtrail import CloudTrail
 from tests.conftest import error_lines, run_cli_captured, write_delivery
 
 
@@ -55,10 +55,10 @@ def test_an_unexpected_spark_failure_prints_its_root_cause_in_one_line(spark, tm
     write_delivery(folder / "a.json.gz", [{"eventTime": "2026-01-02T01:00:00Z", "eventID": "1"}])
     missing = str(tmp_path / "vanished")
 
-    def read_a_vanished_folder(spark_session, paths, **options):
+    def read_a_vanished_folder(self, spark_session, paths, *args, **options):
         return spark_session.read.json(missing)
 
-    monkeypatch.setattr(job_module, "read_delivery_files", read_a_vanished_folder)
+    monkeypatch.setattr(CloudTrail, "read_files", read_a_vanished_folder)
     args = ["--input", str(tmp_path / "in"), "--output", str(tmp_path / "out"), "--date", "2026-01-02"]
     code, report = run_cli_captured(*args)
     (err,) = error_lines(capsys.readouterr().err)

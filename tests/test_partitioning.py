@@ -8,6 +8,8 @@ from pyspark.sql import functions as F
 from cloudtrail_etl import transform as T
 from cloudtrail_etl.partitioning import partition_values, spark_hash_long
 from cloudtrail_etl.plan import RunPlan, whole_waves
+from cloudtrail_etl.sources.cloudtrail import CloudTrail
+from cloudtrail_etl.sources.cloudtrail import records as R
 
 
 def test_spark_hash_long_is_sparks_hash_of_a_bigint(spark):
@@ -30,13 +32,13 @@ def test_days_are_clustered_into_their_own_tasks_and_deduplicated_with_one_shuff
         (f"f{i % 5}.json.gz", i, {"eventID": f"e{i % 40}"}, f"{days[(i % 40) % 3]:%Y%m%d}") for i in range(120)
     ]  # every eventID three times, always on the same day
     df = spark.createDataFrame(
-        rows, f"{T.SOURCE_FILE} string, {T.RECORD_INDEX} int, {T.ROOT_OBJECT} map<string,string>, {T.PROC_YMD} string"
+        rows, f"{T.SOURCE_FILE} string, {T.RECORD_INDEX} int, {R.ROOT_OBJECT} map<string,string>, {T.PROC_YMD} string"
     )
-    clustered = T.cluster_by_day(df, days, 2, T.record_event_id())
-    deduped = T.drop_duplicate_deliveries(clustered, T.record_event_id(), within=[T.SLOT])
+    clustered = T.cluster_by_day(df, days, 2, T.dedup_key(R.record_event_id()))
+    deduped = T.drop_duplicate_deliveries(clustered, R.record_event_id(), within=[T.SLOT])
     assert deduped._jdf.queryExecution().executedPlan().toString().count("Exchange ") == 1
     result = deduped.select(
-        T.PROC_YMD, F.spark_partition_id().alias("task"), F.col(T.ROOT_OBJECT)["eventID"].alias("id")
+        T.PROC_YMD, F.spark_partition_id().alias("task"), F.col(R.ROOT_OBJECT)["eventID"].alias("id")
     )
     collected = result.collect()
     assert sorted(row.id for row in collected) == sorted(f"e{n}" for n in range(40))
@@ -50,12 +52,13 @@ def test_days_are_clustered_into_their_own_tasks_and_deduplicated_with_one_shuff
 def test_buckets_per_day_keep_cores_busy_but_not_with_tiny_tasks():
     day = RunPlan(dt.date(2026, 1, 2), dt.date(2026, 1, 2))
     mib = 1024 * 1024
-    assert day.buckets_per_day(72 * mib, parallelism=2) == 2  # the benchmark day on two cores
-    assert day.buckets_per_day(1 * mib, parallelism=64) == 1  # a quiet trail on a big cluster: one file
-    assert day.buckets_per_day(4000 * mib, parallelism=2) == 76  # an organization trail: ~128 MiB tasks, 38 waves
-    assert day.buckets_per_day(264 * mib, parallelism=2) == 6  # the 4x day: 5 tasks of 128 MiB would leave a core idle
+    shuffle = CloudTrail.shuffle_bytes_per_folder_byte
+    assert day.buckets_per_day(72 * mib, 2, shuffle) == 2  # the benchmark day on two cores
+    assert day.buckets_per_day(1 * mib, 64, shuffle) == 1  # a quiet trail on a big cluster: one file
+    assert day.buckets_per_day(4000 * mib, 2, shuffle) == 76  # an organization trail: ~128 MiB tasks, 38 waves
+    assert day.buckets_per_day(264 * mib, 2, shuffle) == 6  # the 4x day: 5 tasks of 128 MiB would leave a core idle
     week = RunPlan(dt.date(2026, 1, 2), dt.date(2026, 1, 8))
-    assert week.buckets_per_day(8 * 36 * mib, parallelism=2) == 2
+    assert week.buckets_per_day(8 * 36 * mib, 2, shuffle) == 2
 
 
 def test_whole_waves_fill_the_last_wave_without_splitting_days_much_further():

@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 
 from cloudtrail_etl.errors import EXIT_CODES
-from cloudtrail_etl.schema import output_schema
+from cloudtrail_etl.sources.cloudtrail.schema import output_schema
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
 

@@ -13,8 +13,8 @@ from collections import Counter
 import pytest
 from botocore.config import Config
 
-from cloudtrail_etl.discovery import discover_day
 from cloudtrail_etl.errors import InputNotFound
+from cloudtrail_etl.sources.cloudtrail.layout import discover_day
 from tests.aws import moto_endpoint, reset_moto  # noqa: F401
 
 BUCKET = "trail-bucket"

@@ -19,6 +19,7 @@ from pyspark.sql.types import (
 )
 
 from cloudtrail_etl import transform as T
+from cloudtrail_etl.sources.cloudtrail import records as R
 
 RECORD = StructType(
     [
@@ -48,20 +49,20 @@ def records_df(spark, *records):
 
 
 def parse(spark, *records):
-    return T.parse_records(records_df(spark, *records), RECORD).orderBy(T.RECORD_INDEX).collect()
+    return R.parse_records(records_df(spark, *records), RECORD).orderBy(T.RECORD_INDEX).collect()
 
 
 def test_explode_records_keeps_file_position_text_and_map(spark):
-    element = f"struct<{T.RECORD_TEXT}: string, {T.ROOT_OBJECT}: map<string,string>>"
+    element = f"struct<{T.RECORD_TEXT}: string, {R.ROOT_OBJECT}: map<string,string>>"
     files = spark.createDataFrame(
         [("a.json.gz", [(None, {"eventID": "1"}), ("42", None)]), ("b.json.gz", None), ("c.json.gz", [])],
         f"{T.SOURCE_FILE} string, records array<{element}>",
     )
     expected = spark.createDataFrame(
         [("a.json.gz", 0, None, {"eventID": "1"}), ("a.json.gz", 1, "42", None)],
-        f"{T.SOURCE_FILE} string, {T.RECORD_INDEX} int, {T.RECORD_TEXT} string, {T.ROOT_OBJECT} map<string,string>",
+        f"{T.SOURCE_FILE} string, {T.RECORD_INDEX} int, {T.RECORD_TEXT} string, {R.ROOT_OBJECT} map<string,string>",
     )
-    assert_df_equality(T.explode_records(files), expected, ignore_nullable=True)
+    assert_df_equality(R.explode_records(files), expected, ignore_nullable=True)
 
 
 def test_parse_types_nested_fields_and_keeps_payloads_as_json_text(spark):
@@ -76,7 +77,7 @@ def test_parse_types_nested_fields_and_keeps_payloads_as_json_text(spark):
             "resources": [{"ARN": "arn:aws:s3:::b", "type": "AWS::S3::Bucket"}, {"ARN": "arn:2"}],
         },
     )
-    event = row[T.EVENT]
+    event = row[R.EVENT]
     assert event.eventTime == dt.datetime(2026, 1, 1, 14, 59, 59, tzinfo=dt.timezone.utc).astimezone().replace(
         tzinfo=None
     )
@@ -84,9 +85,9 @@ def test_parse_types_nested_fields_and_keeps_payloads_as_json_text(spark):
     assert event.userIdentity.type == "AssumedRole" and event.userIdentity.sessionContext.mfa == "false"
     assert json.loads(event.requestParameters) == {"maxResults": 50, "tags": [{"k": "v"}], "nested": {"a": None}}
     assert [(r.ARN, r.type) for r in event.resources] == [("arn:aws:s3:::b", "AWS::S3::Bucket"), ("arn:2", None)]
-    assert row[T.UNMAPPED] is None
+    assert row[R.UNMAPPED] is None
     assert row[T.QUARANTINE_REASON] is None
-    assert row[T.EVENTTIME_KST] == dt.datetime(2026, 1, 1, 23, 59, 59)
+    assert row[R.EVENTTIME_KST] == dt.datetime(2026, 1, 1, 23, 59, 59)
 
 
 def test_unknown_fields_at_any_depth_go_to_unmapped(spark):
@@ -99,12 +100,12 @@ def test_unknown_fields_at_any_depth_go_to_unmapped(spark):
             "resources": [{"ARN": "a", "extra": 1}],
         },
     )
-    assert json.loads(row[T.UNMAPPED]) == {
+    assert json.loads(row[R.UNMAPPED]) == {
         "newTopField": {"x": [1, 2]},
         "userIdentity.sessionContext.newDeep": "v",
         "resources[]": [{"ARN": "a", "extra": 1}],
     }
-    assert row[T.EVENT].userIdentity.sessionContext.mfa == "true"
+    assert row[R.EVENT].userIdentity.sessionContext.mfa == "true"
 
 
 def test_unmapped_keeps_objects_and_arrays_as_json_values(spark):
@@ -121,7 +122,7 @@ def test_unmapped_keeps_objects_and_arrays_as_json_values(spark):
             "userIdentity": {"type": "Root", "newNested": {"a": [True, False]}},
         },
     )
-    unmapped = json.loads(row[T.UNMAPPED])
+    unmapped = json.loads(row[R.UNMAPPED])
     assert unmapped == {
         "brandNewField": new,
         "newList": [1, "two", {"three": 3}],
@@ -131,7 +132,7 @@ def test_unmapped_keeps_objects_and_arrays_as_json_values(spark):
         "userIdentity.newNested": {"a": [True, False]},
     }
     # What Athena's json_extract(unmapped, '$["brandNewField"].x') reads: a JSON path into the value.
-    paths = spark.createDataFrame([(row[T.UNMAPPED],)], "u string").select(
+    paths = spark.createDataFrame([(row[R.UNMAPPED],)], "u string").select(
         F.get_json_object("u", "$.brandNewField.x").alias("x"),
         F.get_json_object("u", "$.brandNewField.y[1]").alias("y1"),
         F.get_json_object("u", "$['userIdentity.newNested'].a[0]").alias("a0"),
@@ -156,7 +157,7 @@ def test_keys_that_differ_only_in_case_fill_the_field(spark):
         },
         {"eventTime": "2026-01-01T00:00:00Z", "EVENTID": "first", "EventId": "second"},
     )
-    event = lower[T.EVENT]
+    event = lower[R.EVENT]
     assert lower[T.QUARANTINE_REASON] is None and event.eventTime is not None
     assert event.eventID == "lower-id"
     assert [(r.ARN, r.type) for r in event.resources] == [
@@ -164,23 +165,23 @@ def test_keys_that_differ_only_in_case_fill_the_field(spark):
         ("arn:aws:s3:::b", None),
     ]
     assert event.userIdentity.type == "IAMUser" and event.userIdentity.sessionContext.mfa == "true"
-    assert lower[T.UNMAPPED] is None
+    assert lower[R.UNMAPPED] is None
 
-    assert clash[T.EVENT].eventID == "exact" and clash[T.EVENT].resources[0].ARN == "exact"
-    assert json.loads(clash[T.UNMAPPED]) == {
+    assert clash[R.EVENT].eventID == "exact" and clash[R.EVENT].resources[0].ARN == "exact"
+    assert json.loads(clash[R.UNMAPPED]) == {
         "EventID": "variant",
         "resources[]": [{"ARN": "exact", "arn": "variant"}],
     }
-    assert two_variants[T.EVENT].eventID == "first"
-    assert json.loads(two_variants[T.UNMAPPED]) == {"EventId": "second"}
+    assert two_variants[R.EVENT].eventID == "first"
+    assert json.loads(two_variants[R.UNMAPPED]) == {"EventId": "second"}
 
 
 def test_dedup_matches_the_event_id_key_ignoring_case(spark):
     rows = [("a.json.gz", 0, {"eventID": "1"}), ("b.json.gz", 0, {"eventid": "1"}), ("b.json.gz", 1, {"EventId": "2"})]
     df = spark.createDataFrame(
-        rows, f"{T.SOURCE_FILE} string, {T.RECORD_INDEX} int, {T.ROOT_OBJECT} map<string,string>"
+        rows, f"{T.SOURCE_FILE} string, {T.RECORD_INDEX} int, {R.ROOT_OBJECT} map<string,string>"
     )
-    kept = T.drop_duplicate_deliveries(df, T.record_event_id()).orderBy(T.SOURCE_FILE, T.RECORD_INDEX)
+    kept = T.drop_duplicate_deliveries(df, R.record_event_id()).orderBy(T.SOURCE_FILE, T.RECORD_INDEX)
     assert [(r[T.SOURCE_FILE], r[T.RECORD_INDEX]) for r in kept.collect()] == [("a.json.gz", 0), ("b.json.gz", 1)]
 
 
@@ -191,13 +192,13 @@ def test_values_of_another_json_type_are_kept(spark):
         {"eventTime": "2026-01-01T00:00:00Z", "readOnly": "maybe", "resources": {"ARN": "x"}},
         {"eventTime": "2026-01-01T00:00:00Z", "userIdentity": {"type": {"nested": True}}},
     )
-    assert rows[0][T.EVENT].readOnly is True  # the string "true" is still true, not null
-    assert json.loads(rows[0][T.UNMAPPED]) == {"userIdentity": "not-an-object"}
-    assert rows[1][T.EVENT].readOnly is None
-    assert json.loads(rows[1][T.UNMAPPED]) == {"readOnly": "maybe", "resources": {"ARN": "x"}}
+    assert rows[0][R.EVENT].readOnly is True  # the string "true" is still true, not null
+    assert json.loads(rows[0][R.UNMAPPED]) == {"userIdentity": "not-an-object"}
+    assert rows[1][R.EVENT].readOnly is None
+    assert json.loads(rows[1][R.UNMAPPED]) == {"readOnly": "maybe", "resources": {"ARN": "x"}}
     # An object where a string was expected stays, as its JSON text, in the string column.
-    assert json.loads(rows[2][T.EVENT].userIdentity.type) == {"nested": True}
-    assert rows[2][T.UNMAPPED] is None
+    assert json.loads(rows[2][R.EVENT].userIdentity.type) == {"nested": True}
+    assert rows[2][R.UNMAPPED] is None
 
 
 def test_records_that_cannot_be_placed_in_a_day_get_a_reason(spark):
@@ -211,14 +212,14 @@ def test_records_that_cannot_be_placed_in_a_day_get_a_reason(spark):
         {"eventTime": "2026-13-45T10:00:00Z"},
     )
     assert [r[T.QUARANTINE_REASON] for r in rows] == [
-        T.REASON_NOT_OBJECT,
-        T.REASON_NOT_OBJECT,
-        T.REASON_NO_EVENTTIME,
-        T.REASON_BAD_EVENTTIME,
-        T.REASON_BAD_EVENTTIME,
-        T.REASON_BAD_EVENTTIME,
+        R.REASON_NOT_OBJECT,
+        R.REASON_NOT_OBJECT,
+        R.REASON_NO_EVENTTIME,
+        R.REASON_BAD_EVENTTIME,
+        R.REASON_BAD_EVENTTIME,
+        R.REASON_BAD_EVENTTIME,
     ]
-    assert all(r[T.EVENTTIME_KST] is None for r in rows)
+    assert all(r[R.EVENTTIME_KST] is None for r in rows)
 
 
 @pytest.mark.parametrize(
@@ -233,7 +234,7 @@ def test_records_that_cannot_be_placed_in_a_day_get_a_reason(spark):
 )
 def test_kst_wall_clock_from_any_zone(spark, text, kst):
     df = spark.createDataFrame([(text,)], "t string")
-    out = df.select(F.convert_timezone(F.lit("UTC"), F.lit("Asia/Seoul"), T.utc_wall_clock(F.col("t"))).alias("k"))
+    out = df.select(F.convert_timezone(F.lit("UTC"), F.lit("Asia/Seoul"), R.utc_wall_clock(F.col("t"))).alias("k"))
     assert out.first().k == kst
 
 
@@ -245,12 +246,12 @@ def test_proc_ymd_and_keep_days(spark):
             (dt.datetime(2026, 1, 2, 23, 59, 59), None),
             (dt.datetime(2026, 1, 2, 12, 0, 0), "eventTime is missing"),
         ],
-        f"{T.EVENTTIME_KST} timestamp_ntz, {T.QUARANTINE_REASON} string",
+        f"{R.EVENTTIME_KST} timestamp_ntz, {T.QUARANTINE_REASON} string",
     )
-    with_day = T.add_proc_ymd(df)
+    with_day = T.add_proc_ymd(df, R.EVENTTIME_KST)
     assert [r.proc_ymd for r in with_day.collect()] == ["20260101", "20260102", "20260102", "20260102"]
     kept = T.keep_days(with_day, dt.date(2026, 1, 2), dt.date(2026, 1, 2))
-    assert sorted(r[T.EVENTTIME_KST] for r in kept.collect()) == [
+    assert sorted(r[R.EVENTTIME_KST] for r in kept.collect()) == [
         dt.datetime(2026, 1, 2, 0, 0, 0),
         dt.datetime(2026, 1, 2, 23, 59, 59),
     ]
@@ -271,7 +272,7 @@ def test_duplicates_collapse_by_eventid_but_rows_without_one_are_all_kept(spark)
         ],
         schema,
     )
-    out = T.drop_duplicate_deliveries(df)
+    out = T.drop_duplicate_deliveries(df, "eventid")
     assert out.columns == df.columns
     assert sorted((r.eventid, r.v) for r in out.collect() if r.eventid) == [("a", "x"), ("b", "y")]
     assert out.filter(F.col("eventid").isNull()).count() == 3
@@ -322,7 +323,7 @@ def test_flatten_refuses_colliding_names(spark):
 
 
 def test_s3_data_event_resources_with_arnprefix_fit_the_record_schema(spark):
-    from cloudtrail_etl.schema import record_schema
+    from cloudtrail_etl.sources.cloudtrail.schema import record_schema
 
     record = {
         "eventTime": "2026-01-01T00:00:00Z",
@@ -332,9 +333,9 @@ def test_s3_data_event_resources_with_arnprefix_fit_the_record_schema(spark):
             {"accountId": "012345678901", "type": "AWS::S3::Bucket", "ARN": "arn:aws:s3:::target-bucket"},
         ],
     }
-    (row,) = T.parse_records(records_df(spark, record), record_schema()).collect()
-    assert [(r.ARN, r.accountId, r.type, r.ARNPrefix) for r in row[T.EVENT].resources] == [
+    (row,) = R.parse_records(records_df(spark, record), record_schema()).collect()
+    assert [(r.ARN, r.accountId, r.type, r.ARNPrefix) for r in row[R.EVENT].resources] == [
         (None, None, "AWS::S3::Object", "arn:aws:s3:::target-bucket/"),
         ("arn:aws:s3:::target-bucket", "012345678901", "AWS::S3::Bucket", None),
     ]
-    assert row[T.UNMAPPED] is None
+    assert row[R.UNMAPPED] is None

@@ -11,8 +11,9 @@ import os
 from collections.abc import Iterator
 from urllib.parse import urlparse
 
-from cloudtrail_etl.discovery import InputFile, is_s3, make_lister, trail_root, trail_streams
+from cloudtrail_etl.discovery import InputFile, is_s3, make_lister, trail_root
 from cloudtrail_etl.errors import InputNotFound
+from cloudtrail_etl.sources.cloudtrail.layout import trail_streams
 
 
 class TrailStore:

@@ -30,7 +30,7 @@ from typing import Any
 from pyspark.sql import SparkSession
 
 from cloudtrail_etl.days import utc_bounds, utc_folders
-from cloudtrail_etl.discovery import DELIVERY_TIME_FORMAT, DELIVERY_TIME_IN_NAME
+from cloudtrail_etl.discovery import DELIVERY_TIME_FORMAT
 from cloudtrail_etl.errors import JobError
 from cloudtrail_etl.integrity import rsa
 from cloudtrail_etl.integrity.digests import (
@@ -48,6 +48,7 @@ from cloudtrail_etl.integrity.hashing import MISSING, HashCheck, hash_and_compar
 from cloudtrail_etl.integrity.keys import fetch_public_keys
 from cloudtrail_etl.integrity.report import IntegrityReport
 from cloudtrail_etl.integrity.store import TrailStore
+from cloudtrail_etl.sources.cloudtrail.layout import DELIVERY_TIME_IN_NAME
 
 HOUR = dt.timedelta(hours=1)
 MINUTE = dt.timedelta(minutes=1)

@@ -8,14 +8,13 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
-from cloudtrail_etl.discovery import DELIVERY_TIME_IN_NAME
-from cloudtrail_etl.schema import CORRUPT_COLUMN, DELIVERY_FILE_SCHEMA, DELIVERY_FILE_TEXT_SCHEMA
-from cloudtrail_etl.transform import JSON_OBJECT, RECORD_TEXT, ROOT_OBJECT, SOURCE_FILE
+from cloudtrail_etl.sources.cloudtrail.layout import DELIVERY_TIME_IN_NAME
+from cloudtrail_etl.sources.cloudtrail.records import JSON_OBJECT, ROOT_OBJECT
+from cloudtrail_etl.sources.cloudtrail.schema import CORRUPT_COLUMN, DELIVERY_FILE_SCHEMA, DELIVERY_FILE_TEXT_SCHEMA
+from cloudtrail_etl.transform import FILE_PROBLEM, RECORD_TEXT, SOURCE_FILE
 
 REASON_NOT_JSON = "invalid JSON, or Records is not an array"
 REASON_NO_RECORDS = "no Records array"
-REASON_UNREADABLE = "unreadable: corrupt, truncated or empty gzip"
-REASON_ZERO_BYTES = "zero bytes"
 
 _RECORDS_AS_TEXT = StructType([DELIVERY_FILE_TEXT_SCHEMA["Records"]])
 
@@ -74,4 +73,4 @@ def read_delivery_files(
     problem = F.when(F.col("records").isNull() & F.col(CORRUPT_COLUMN).isNotNull(), F.lit(REASON_NOT_JSON)).when(
         F.col("records").isNull(), F.lit(REASON_NO_RECORDS)
     )
-    return with_records.select(SOURCE_FILE, "records", problem.alias("file_problem"))
+    return with_records.select(SOURCE_FILE, "records", problem.alias(FILE_PROBLEM))

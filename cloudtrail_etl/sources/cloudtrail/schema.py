@@ -6,7 +6,9 @@ import functools
 import json
 import pkgutil
 
-from pyspark.sql.types import ArrayType, DataType, MapType, StringType, StructField, StructType, TimestampNTZType
+from pyspark.sql.types import ArrayType, MapType, StringType, StructField, StructType, TimestampNTZType
+
+from cloudtrail_etl.transform import flatten_schema
 
 CORRUPT_COLUMN = "_corrupt_record"
 
@@ -31,47 +33,10 @@ DELIVERY_FILE_TEXT_SCHEMA = StructType(
 @functools.lru_cache(maxsize=1)
 def record_schema() -> StructType:
     """One CloudTrail record (an element of Records), as documented through eventVersion 1.11."""
-    raw = pkgutil.get_data("cloudtrail_etl", "cloudtrail_record.json")
+    raw = pkgutil.get_data(__package__, "cloudtrail_record.json")
     if raw is None:  # pragma: no cover - only when the package data is missing from a broken build
         raise FileNotFoundError("cloudtrail_record.json is missing from the cloudtrail_etl package")
     return StructType.fromJson(json.loads(raw))
-
-
-def lowercase_type(data_type: DataType) -> DataType:
-    """The same type with every struct field name lowercased, at any depth."""
-    if isinstance(data_type, StructType):
-        return StructType(
-            [StructField(f.name.lower(), lowercase_type(f.dataType), f.nullable, f.metadata) for f in data_type]
-        )
-    if isinstance(data_type, ArrayType):
-        return ArrayType(lowercase_type(data_type.elementType), data_type.containsNull)
-    if isinstance(data_type, MapType):
-        return MapType(
-            lowercase_type(data_type.keyType),
-            lowercase_type(data_type.valueType),
-            data_type.valueContainsNull,
-        )
-    return data_type
-
-
-def flatten_schema(struct: StructType) -> list[tuple[str, tuple[str, ...], StructField]]:
-    """(flat lowercase name, path of original field names, field with lowercased type) for every leaf.
-
-    Nested structs become `parent_child` names; arrays and maps are leaves (their struct fields lowercased).
-    """
-    flat: list[tuple[str, tuple[str, ...], StructField]] = []
-
-    def walk(fields: StructType, path: tuple[str, ...]) -> None:
-        for field in fields:
-            here = (*path, field.name)
-            if isinstance(field.dataType, StructType):
-                walk(field.dataType, here)
-            else:
-                name = "_".join(here).lower()
-                flat.append((name, here, StructField(name, lowercase_type(field.dataType), True, field.metadata)))
-
-    walk(struct, ())
-    return flat
 
 
 def output_schema() -> StructType:
