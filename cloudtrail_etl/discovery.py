@@ -50,6 +50,7 @@ class DayInput:
     files: tuple[InputFile, ...]  # the files to read
     skipped: tuple[InputFile, ...] = ()  # listed, but delivered before the first day began
     delivered_since: str = ""  # DELIVERY_TIME_FORMAT: files named with an earlier delivery time are skipped
+    folder_count: int = 0  # the folders that hold the files
 
     @property
     def total_bytes(self) -> int:
@@ -222,6 +223,7 @@ def discover(
     ]
     paths: list[str] = []
     files: list[InputFile] = []
+    folder_count = 0
     # One listing per folder: a quarter of an organization trail is 100K+ of them, each a round trip to S3. They run
     # LISTING_THREADS at a time (boto3 clients are thread-safe); results keep the order above.
     with concurrent.futures.ThreadPoolExecutor(max_workers=LISTING_THREADS) as pool:
@@ -230,6 +232,7 @@ def discover(
             for rel, listing in found:
                 if not listing.files:
                     continue
+                folder_count += 1
                 # Spark lists a folder it is given recursively: one that also holds subfolders is given by its files.
                 paths.extend([f.uri for f in listing.files] if listing.subfolders else [lister.uri(rel)])
                 files.extend(dataclasses.replace(f, delivered=layout.delivered(f.name)) for f in listing.files)
@@ -237,4 +240,4 @@ def discover(
     skipped: list[InputFile] = []
     for f in files:
         (skipped if delivered_before(f.delivered, delivered_since) else kept).append(f)
-    return DayInput(tuple(paths), tuple(kept), tuple(skipped), delivered_since)
+    return DayInput(tuple(paths), tuple(kept), tuple(skipped), delivered_since, folder_count)

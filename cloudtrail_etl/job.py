@@ -141,7 +141,7 @@ class Job:
             _absolute(config.input), plan.folder_days, plan.delivered_since, config.accounts, config.regions,
             self.s3_client,
         )  # fmt: skip
-        report.input_folders = len(run_input.folders)
+        report.input_folders = run_input.folder_count
         report.input_files = len(run_input.files)
         report.input_bytes = run_input.total_bytes
         report.files_delivered_before_day = len(run_input.skipped)
