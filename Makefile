@@ -8,7 +8,7 @@ SAMPLE_DIR ?= data/sample
 TABLE_DIR ?= data/cloudtrail
 SAMPLE_DAY ?= 2026-01-02
 
-.PHONY: s3-jars setup setup-spark4 run test test-spark35 test-spark4 lint format bench package clean
+.PHONY: s3-jars setup setup-spark4 run run-vpcflow test test-spark35 test-spark4 lint format bench package clean
 
 setup: $(VENV)/.installed
 
@@ -29,6 +29,12 @@ $(VENV4)/.installed: pyproject.toml
 run: setup
 	$(BIN)/cloudtrail-etl sample --output $(SAMPLE_DIR)
 	$(BIN)/cloudtrail-etl run --input $(SAMPLE_DIR) --output $(TABLE_DIR) --date $(SAMPLE_DAY) --report data/report.json
+
+# The same for VPC flow logs: sample files of 4 flow logs (default and custom formats), one KST day converted.
+run-vpcflow: setup
+	$(BIN)/cloudtrail-etl sample --source vpcflow --output $(SAMPLE_DIR)-vpcflow
+	$(BIN)/cloudtrail-etl run --source vpcflow --input $(SAMPLE_DIR)-vpcflow --output data/vpcflow --date $(SAMPLE_DAY) \
+		--report data/report-vpcflow.json
 
 # The whole suite on Spark 3.5 (Glue 5.x, EMR 7), then on Spark 4.1 (Glue 6.0, EMR 8).
 test: test-spark35 test-spark4

@@ -1,7 +1,7 @@
 """DuckDB doing the baseline's conversion of one KST day in SQL: read_json, unnest, flatten, COPY ... PARTITION_BY.
 
 Why it exists: a single-node engine that is not Spark sets the bar our job must beat on one machine. The columns
-come from the same record schema as the Spark jobs (cloudtrail_etl/cloudtrail_record.json), read without pyspark:
+come from the same record schema as the Spark jobs (schemas/cloudtrail_record.json), read without pyspark:
 nested structs are flattened to lowercase parent_child names, payloads stay JSON text, eventTime is parsed with its
 zone. No dedup, like the Spark baseline. threads=2; the memory limit is DuckDB's default.
 
@@ -31,7 +31,7 @@ _SCALARS = {"string": "VARCHAR", "boolean": "BOOLEAN", "timestamp": "VARCHAR"}  
 
 def record_fields() -> list[dict]:
     """The record schema's fields (Spark StructType JSON), read as plain JSON."""
-    raw = pkgutil.get_data("cloudtrail_etl", "cloudtrail_record.json")
+    raw = pkgutil.get_data("cloudtrail_etl.sources.cloudtrail", "cloudtrail_record.json")
     assert raw is not None
     return json.loads(raw)["fields"]
 

@@ -11,10 +11,11 @@ from cloudtrail_etl.errors import JobError, UsageError, describe
 
 USAGE = """usage: cloudtrail-etl {run,verify,sample,ddl} [options]
 
-  run     convert one KST day of CloudTrail files to Parquet (see `cloudtrail-etl run --help`)
+  run     convert KST days of CloudTrail (or, with --source vpcflow, VPC flow log) files to Parquet
+          (see `cloudtrail-etl run --help`)
   verify  check KST days of CloudTrail files against their digest files (see `cloudtrail-etl verify --help`)
-  sample  write sample CloudTrail delivery files in the real S3 layout
-  ddl     print Athena DDL for the output table (partition projection on proc_ymd)
+  sample  write sample CloudTrail (or --source vpcflow: VPC flow log) files in the real S3 layout
+  ddl     print Athena DDL for the output table (partition projection on proc_ymd; --source vpcflow)
 """
 
 
@@ -113,9 +114,11 @@ def verify_command(argv: Sequence[str]) -> int:
 def sample_command(argv: Sequence[str]) -> int:
     from pathlib import Path
 
+    from cloudtrail_etl.config import add_source_option
     from cloudtrail_etl.sample import SampleSpec, write_sample_trail
 
     parser = argparse.ArgumentParser(prog="cloudtrail-etl sample", allow_abbrev=False)
+    add_source_option(parser)
     parser.add_argument("--output", required=True, help="directory to write AWSLogs/ into")
     parser.add_argument("--seed", type=int, default=SampleSpec.seed)
     parser.add_argument("--days", type=int, default=SampleSpec.days, help="UTC delivery days to generate")
@@ -129,6 +132,17 @@ def sample_command(argv: Sequence[str]) -> int:
         start = parse_day(args.start)
     except ValueError as exc:
         return _fail(str(exc).replace("--date", "--start"), 2)
+    if args.source == "vpcflow":
+        if args.public_keys_out or args.digest_metadata_out:
+            return _fail("--public-keys-out and --digest-metadata-out are CloudTrail's (digest files)", 2)
+        from cloudtrail_etl.sample.vpcflow import FlowSampleSpec, write_flow_logs
+
+        flows = write_flow_logs(Path(args.output), FlowSampleSpec(start=start, days=args.days, seed=args.seed))
+        print(
+            f"wrote {flows.files_written} VPC flow log files with {flows.records_written} records "
+            f"({flows.bytes_written / 1024 / 1024:.1f} MiB) under {Path(args.output) / 'AWSLogs'}"
+        )
+        return 0
     summary = write_sample_trail(Path(args.output), SampleSpec(start=start, days=args.days, seed=args.seed))
     import json
 

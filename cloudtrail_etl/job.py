@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Sequence
 from urllib.parse import unquote, urlparse
 
-from pyspark.sql import Observation, SparkSession
+from pyspark.sql import DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
 
 from cloudtrail_etl import transform as T
@@ -187,74 +187,13 @@ class Job:
         self.integrity_problems = integrity.problem_lines()
 
     def _convert(self, run_input: DayInput) -> None:
-        config, report, plan, source = self.config, self.report, self.plan, self.source
-        codes = plan.day_codes
+        config, report = self.config, self.report
         self._check_writable()
-
-        file_stats, event_stats, written_stats = Observation("files"), Observation("events"), Observation("written")
-        files = source.read_files(self.spark, run_input.folders, run_input.delivered_since).observe(
-            file_stats,
-            F.count(F.lit(1)).alias("documents"),
-            # Observed metrics come back as scalars: the (rare) problem files travel as one tab/newline text.
-            F.concat_ws(
-                "\n",
-                F.collect_list(
-                    F.when(F.col(T.FILE_PROBLEM).isNotNull(), F.concat_ws("\t", T.SOURCE_FILE, T.FILE_PROBLEM))
-                ),
-            ).alias("problems"),
-        )
-        placed = F.col(T.QUARANTINE_REASON).isNull()
-        window = plan.other_days_window()
-        near = [proc_ymd(day) for day in window]
-        first_folder = F.lit(plan.folder_days[0].strftime("%Y/%m/%d"))
-        events = source.records(files).observe(
-            event_stats,
-            F.count(F.lit(1)).alias("events_read"),
-            F.count_if(~placed).alias("quarantined"),
-            # Names only, as one text: the quarantine pass then re-reads just these files, not the whole input.
-            F.concat_ws("\n", F.collect_set(F.when(~placed, F.col(T.SOURCE_FILE)))).alias("quarantined_files"),
-            *_count_by_day(codes, placed, "in_"),
-            *_count_by_day(near, placed, "near_"),
-            # The day before the first is expected in the first folder (its last hour); from later folders it is late.
-            F.count_if(
-                placed
-                & (F.col(T.PROC_YMD) == F.lit(near[1]))
-                & (source.folder_day(F.col(T.SOURCE_FILE)) > first_folder)
-            ).alias("late_previous"),
-            # Days further away (deliveries over a day late) are rare: their codes travel as one text.
-            F.concat_ws(",", F.collect_list(F.when(placed & ~F.col(T.PROC_YMD).isin(*codes, *near), T.PROC_YMD))).alias(
-                "far"
-            ),
-        )
-        # Only the run's days (one row per record id, where the source has one) are typed: the shuffle carries each
-        # record as the source read it rather than the typed row (benchmarks/profile.md).
-        buckets = plan.buckets_per_day(
-            run_input.total_bytes, self.spark.sparkContext.defaultParallelism, source.shuffle_bytes_per_folder_byte
-        )
-        in_days = T.keep_days(events, plan.first_day, plan.last_day)
-        clustered = T.cluster_by_day(in_days, plan.days, buckets, source.distribution_key())
-        record_id = source.record_id()
-        if record_id is not None:
-            clustered = T.drop_duplicate_deliveries(clustered, record_id, within=[T.SLOT])
-        # `unmapped` (null when a record holds nothing the schema does not know): the signal to extend the schema.
-        has_unmapped = UNMAPPED in source.output_schema().fieldNames()
-        table = source.to_table(clustered).observe(
-            written_stats,
-            F.count_if(F.col(UNMAPPED).isNotNull() if has_unmapped else F.lit(False)).alias("with_unmapped"),
-            *_count_by_day(codes, F.lit(True), "rows_"),
-        )
-        say(f"converting {len(codes)} day(s) in {len(codes) * buckets} tasks")
-        write_days(table, f"{self.staging_run}/table", source.sort_columns, source.bloom_filter_columns)
-
-        file_metrics, event_metrics, written = file_stats.get, event_stats.get, written_stats.get
+        file_metrics, event_metrics = self._write_staged_days(run_input)
         report.events_read = int(event_metrics["events_read"])
         report.events_quarantined = int(event_metrics["quarantined"])
-        report.rows_with_unmapped = int(written["with_unmapped"])
-        for day_report, code in zip(report.days, codes):
-            day_report.events_in_day = int(event_metrics[f"in_{code}"])
-            day_report.rows_written = int(written[f"rows_{code}"])
-            day_report.duplicates_dropped = day_report.events_in_day - day_report.rows_written
-        report.events_for_other_days = self._other_days(event_metrics, near)
+        window = self.plan.other_days_window()
+        report.events_for_other_days = self._other_days(event_metrics, [proc_ymd(day) for day in window])
         previous = window[1].isoformat()
         report.late_events = {day: n for day, n in report.events_for_other_days.items() if day < previous}
         if int(event_metrics["late_previous"]):
@@ -281,6 +220,95 @@ class Job:
                 report.catalog = publish_days(config, [d.target_date.replace("-", "") for d in written_days])
             except CatalogFailed as exc:
                 self.deferred.append(exc)
+
+    def _write_staged_days(self, run_input: DayInput) -> tuple[dict, dict]:
+        """Convert the run's files into staging: the source's fast read where it has one, checked after the write,
+        else (or when the check or the read fails) the exact read. Returns the file and event metrics."""
+        fast = self.source.fast_records(self.spark, run_input, self.s3_client)
+        if fast is not None:
+            try:
+                event_metrics = self._write_records(fast.records, run_input.total_bytes)
+                problem = fast.check()
+            except Exception as exc:  # a file the fast read cannot handle (a corrupt gzip): the exact read can
+                problem = f"the fast read failed ({describe(exc)})"
+            if problem is None:
+                documents = sum(1 for f in run_input.files if f.size > 0)
+                return {"documents": documents, "problems": ""}, event_metrics
+            say(f"{problem}: reading every file whole, each by its own header")
+            self.storage.delete(f"{self.staging_run}/table")
+        file_stats = Observation("files")
+        files = self.source.read_files(self.spark, run_input.folders, run_input.delivered_since).observe(
+            file_stats,
+            F.count(F.lit(1)).alias("documents"),
+            # Observed metrics come back as scalars: the (rare) problem files travel as one tab/newline text.
+            F.concat_ws(
+                "\n",
+                F.collect_list(
+                    F.when(F.col(T.FILE_PROBLEM).isNotNull(), F.concat_ws("\t", T.SOURCE_FILE, T.FILE_PROBLEM))
+                ),
+            ).alias("problems"),
+        )
+        event_metrics = self._write_records(self.source.records(files), run_input.total_bytes)
+        return file_stats.get, event_metrics
+
+    def _write_records(self, records: DataFrame, input_bytes: int) -> dict:
+        """Count the records (observed metrics of the one pass), keep the run's days, drop duplicate deliveries
+        where the source has a record id, and write the days into staging. Fills the days' counts of the report;
+        returns the event metrics."""
+        report, plan, source = self.report, self.plan, self.source
+        codes = plan.day_codes
+        event_stats, written_stats = Observation("events"), Observation("written")
+        placed = F.col(T.QUARANTINE_REASON).isNull()
+        near = [proc_ymd(day) for day in plan.other_days_window()]
+        first_folder = F.lit(plan.folder_days[0].strftime("%Y/%m/%d"))
+        events = records.observe(
+            event_stats,
+            F.count(F.lit(1)).alias("events_read"),
+            F.count_if(~placed).alias("quarantined"),
+            # Names only, as one text: the quarantine pass then re-reads just these files, not the whole input.
+            F.concat_ws("\n", F.collect_set(F.when(~placed, F.col(T.SOURCE_FILE)))).alias("quarantined_files"),
+            *_count_by_day(codes, placed, "in_"),
+            *_count_by_day(near, placed, "near_"),
+            # The day before the first is expected in the first folder (its last hour); from later folders it is late.
+            F.count_if(
+                placed
+                & (F.col(T.PROC_YMD) == F.lit(near[1]))
+                & (source.folder_day(F.col(T.SOURCE_FILE)) > first_folder)
+            ).alias("late_previous"),
+            # Days further away (deliveries over a day late) are rare: their codes travel as one text.
+            F.concat_ws(",", F.collect_list(F.when(placed & ~F.col(T.PROC_YMD).isin(*codes, *near), T.PROC_YMD))).alias(
+                "far"
+            ),
+        )
+        in_days = T.keep_days(events, plan.first_day, plan.last_day)
+        record_id = source.record_id()
+        if record_id is not None:
+            # Every copy of a record in one task: each (day, bucket of ids) is a task of its own, and only the kept
+            # rows are typed (the shuffle carries each record as the source read it, benchmarks/profile.md).
+            parallelism = self.spark.sparkContext.defaultParallelism
+            buckets = plan.buckets_per_day(input_bytes, parallelism, source.shuffle_bytes_per_folder_byte)
+            clustered = T.cluster_by_day(in_days, plan.days, buckets, source.distribution_key())
+            rows = T.drop_duplicate_deliveries(clustered, record_id, within=[T.SLOT])
+            say(f"converting {len(codes)} day(s) in {len(codes) * buckets} tasks")
+        else:
+            # Nothing to de-duplicate, so no shuffle: each reading task writes its rows, sorted, into their days.
+            rows = in_days
+            say(f"converting {len(codes)} day(s)")
+        # `unmapped` (null when a record holds nothing the schema does not know): the signal to extend the schema.
+        has_unmapped = UNMAPPED in source.output_schema().fieldNames()
+        table = source.to_table(rows).observe(
+            written_stats,
+            F.count_if(F.col(UNMAPPED).isNotNull() if has_unmapped else F.lit(False)).alias("with_unmapped"),
+            *_count_by_day(codes, F.lit(True), "rows_"),
+        )
+        write_days(table, f"{self.staging_run}/table", source.sort_columns, source.bloom_filter_columns)
+        event_metrics, written = event_stats.get, written_stats.get
+        report.rows_with_unmapped = int(written["with_unmapped"])
+        for day_report, code in zip(report.days, codes):
+            day_report.events_in_day = int(event_metrics[f"in_{code}"])
+            day_report.rows_written = int(written[f"rows_{code}"])
+            day_report.duplicates_dropped = day_report.events_in_day - day_report.rows_written
+        return event_metrics
 
     def _check_writable(self) -> None:
         """Fail fast, before any Spark work, when the output side cannot be written: write and delete a marker.

@@ -33,7 +33,7 @@ KST_OFFSET_SECONDS = KST_OFFSET_HOURS * 3600
 def kst_from_epoch_seconds(seconds: Column) -> Column:
     """TIMESTAMP_NTZ of the KST wall clock of a Unix time in seconds (text to NTZ and NTZ arithmetic: no zone)."""
     epoch = F.lit("1970-01-01 00:00:00").cast("timestamp_ntz")
-    return epoch + F.make_dt_interval(secs=(seconds + F.lit(KST_OFFSET_SECONDS)).cast("decimal(18,6)"))
+    return epoch + F.expr("INTERVAL '1' SECOND") * (seconds + F.lit(KST_OFFSET_SECONDS))
 
 
 def kst_day_of_epoch_seconds(seconds: Column) -> Column:

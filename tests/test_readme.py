@@ -3,15 +3,20 @@
 import re
 from pathlib import Path
 
+import pytest
+
 from cloudtrail_etl.errors import EXIT_CODES
-from cloudtrail_etl.sources.cloudtrail.schema import output_schema
+from cloudtrail_etl.sources import get_source
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+TABLE_SECTIONS = {"cloudtrail": "\n## Output table\n", "vpcflow": "\n### Flow log table\n"}
 
 
-def test_every_output_column_is_documented_in_order():
-    documented = re.findall(r"^\| `([a-z0-9_]+)` \| ", README, flags=re.M)
-    assert documented == [field.name for field in output_schema()]
+@pytest.mark.parametrize("source", sorted(TABLE_SECTIONS))
+def test_every_output_column_is_documented_in_order(source):
+    section = README.split(TABLE_SECTIONS[source], 1)[1].split("\n## ", 1)[0]
+    documented = re.findall(r"^\| `(_?[a-z0-9_]+)` \| ", section, flags=re.M)
+    assert documented == [field.name for field in get_source(source).output_schema()]
 
 
 def test_every_exit_code_is_documented():

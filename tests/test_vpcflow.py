@@ -19,6 +19,7 @@ from cloudtrail_etl.sources.vpcflow import (
     REASON_NOT_A_NUMBER,
     output_schema,
 )
+from tests.aws import client, crawls_finish_immediately, moto_endpoint, reset_moto  # noqa: F401
 from tests.conftest import read_table_dir, run_cli_captured
 from tests.flowlogs import expected_rows, flow_log_files, kst_day, read_records, row_key
 
@@ -259,3 +260,85 @@ def test_sample_flow_logs_are_the_same_bytes_for_a_seed(tmp_path):
     assert first.files_written == second.files_written > 0
     for path in flow_log_files(tmp_path / "a"):
         assert path.read_bytes() == (tmp_path / "b" / path.relative_to(tmp_path / "a")).read_bytes()
+
+
+def test_a_flow_log_run_keeps_its_glue_table_and_partitions_and_starts_a_crawler(flows, tmp_path, moto_endpoint):  # noqa: F811
+    reset_moto(moto_endpoint)
+    glue = client("glue", moto_endpoint)
+    args = ["--source", "vpcflow", "--input", str(flows), "--output", str(tmp_path / "t"), "--date", FIRST.isoformat()]
+    code, report = run_cli_captured(*args, "--catalog-table", "logs.vpcflow")
+    assert code == 0 and report["catalog"]["table_created"] and report["catalog"]["partition_action"] == "created"
+    table = glue.get_table(DatabaseName="logs", Name="vpcflow")["Table"]
+    columns = {c["Name"]: c["Type"] for c in table["StorageDescriptor"]["Columns"]}
+    assert list(columns) == [f.name for f in output_schema().fields]
+    assert (columns["srcport"], columns["bytes"], columns["end"], columns["action"]) == (
+        "int",
+        "bigint",
+        "bigint",
+        "string",
+    )
+    assert (columns["start_kst"], columns["unmapped"]) == ("timestamp", "map<string,string>")
+    assert "flow log" in table["Description"]
+    (partition,) = glue.get_partitions(DatabaseName="logs", TableName="vpcflow")["Partitions"]
+    assert partition["Values"] == [f"{FIRST:%Y%m%d}"]
+    assert partition["StorageDescriptor"]["Location"].rstrip("/") == str(tmp_path / "t" / f"proc_ymd={FIRST:%Y%m%d}")
+
+    crawls_finish_immediately(moto_endpoint)
+    crawler = ["--crawler", "vpcflow-crawler", "--create-crawler", "--crawler-role", "arn:aws:iam::123456789012:role/c"]
+    code, report = run_cli_captured(*args, *crawler, "--crawler-database", "logs", "--wait")
+    assert code == 0 and report["catalog"]["created"] and report["catalog"]["state"] == "READY"
+    target = glue.get_crawler(Name="vpcflow-crawler")["Crawler"]["Targets"]["S3Targets"][0]
+    assert target["Path"].rstrip("/") == str(tmp_path / "t")
+
+
+def test_the_fast_read_gives_the_rows_of_the_exact_read(spark, flows):
+    from cloudtrail_etl.plan import RunPlan
+    from cloudtrail_etl.sources.vpcflow import VpcFlowLogs, fast_read
+    from cloudtrail_etl.transform import RECORD_INDEX
+
+    plan = RunPlan(FIRST, LAST, late_days=1)
+    source = VpcFlowLogs()
+    run_input = source.discover(str(flows), plan.folder_days, plan.delivered_since)
+    fast = fast_read(spark, run_input)
+    assert fast is not None
+    exact = source.records(source.read_files(spark, run_input.folders, run_input.delivered_since))
+    columns = [name for name in exact.columns if name != RECORD_INDEX]
+    assert sorted(fast.records.columns) == sorted(exact.columns)
+    fast_rows = _hashable(fast.records.select(columns).collect())
+    assert fast.check() is None
+    assert fast_rows == _hashable(exact.select(columns).collect())
+    assert sum(fast_rows.values()) == sum(len(read_records(Path(f.uri))) for f in run_input.files)
+
+
+def _hashable(rows) -> Counter:
+    return Counter(tuple(tuple(sorted(v.items())) if isinstance(v, dict) else v for v in row) for row in rows)
+
+
+def _good_file(folder: Path, flow_log: str, made: str, start: int, count: int, header: bool = True) -> list[str]:
+    lines = [
+        f"2 111122223333 eni-9 10.0.1.{i} 10.0.0.9 443 6000{i} 6 2 99 {start + i} {start + i} ACCEPT OK"
+        for i in range(count)
+    ]
+    _write(folder / _name(flow_log, made), ((" ".join(V2) + "\n") if header else "") + "\n".join(lines) + "\n")
+    return lines
+
+
+def test_a_file_without_header_or_a_corrupt_gzip_sends_the_run_to_the_exact_read(tmp_path, capsys):
+    folder = tmp_path / "in/AWSLogs/111122223333/vpcflowlogs/ap-northeast-2/2026/01/02"
+    start = 1767330000
+    _good_file(folder, "fl-aa", "20260102T0500", start, 3)
+    headless = _good_file(folder, "fl-aa", "20260102T0505", start, 2, header=False)
+    args = ["--source", "vpcflow", "--input", str(tmp_path / "in"), "--date", "2026-01-02"]
+    code, report = run_cli_captured(*args, "--output", str(tmp_path / "a"))
+    assert code == 0
+    assert "1 of 2 files gave no header line: reading every file whole" in capsys.readouterr().err
+    assert report["rows_written"] == 3 and report["quarantine_reasons"] == {REASON_NO_HEADER: len(headless)}
+
+    (folder / _name("fl-aa", "20260102T0505")).unlink()
+    full = gzip.compress(("\n".join([" ".join(V2), *headless]) + "\n").encode())
+    _write(folder / _name("fl-aa", "20260102T0510"), raw=full[:-12])  # the gzip trailer cut off
+    code, report = run_cli_captured(*args, "--output", str(tmp_path / "b"), "--skip-bad-files")
+    assert code == 0
+    assert "the fast read failed" in capsys.readouterr().err
+    assert [Path(b["path"]).name.split("_")[4] for b in report["bad_files"]] == ["20260102T0510Z"]
+    assert report["rows_written"] == 3 and report["events_quarantined"] == 0

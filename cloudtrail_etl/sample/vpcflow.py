@@ -24,6 +24,7 @@ from cloudtrail_etl.sample.constants import _ACCOUNT_RE, _REGION_RE
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 WINDOW_S = 600  # the default maximum aggregation interval: 10 minutes
 FILE_S = 300  # a file per flow log every 5 minutes
+KST_OFFSET_S = 9 * 3600
 
 
 def _fields(text: str) -> tuple[str, ...]:
@@ -116,6 +117,7 @@ class FlowSampleSummary:
     files_written: int
     records_written: int  # lines after the headers
     bytes_written: int
+    records_by_kst_day: dict[str, int] = dataclasses.field(default_factory=dict)  # YYYY-MM-DD of start in KST -> lines
 
 
 @dataclasses.dataclass(frozen=True)
@@ -338,12 +340,15 @@ def write_flow_logs(root: Path, spec: FlowSampleSpec = FlowSampleSpec()) -> Flow
     stop = begin + spec.days * 86400
     pending: dict[tuple[int, int], list[str]] = {}  # (flow log, file time) -> its lines
     totals = [0, 0, 0]
+    by_day: dict[int, int] = {}  # days since 1970 of start + 9 hours -> lines
 
     def add(numbers: list[int], lines: list[str], end: int, *times: int) -> None:
         made = end - end % FILE_S
         if begin <= made < stop:
             for number, template in zip(numbers, lines):
                 pending.setdefault((number, made), []).append(template.format(*times))
+            day = (times[0] + KST_OFFSET_S) // 86400
+            by_day[day] = by_day.get(day, 0) + len(numbers)
 
     def flush(before: int) -> None:
         for number, made in sorted(key for key in pending if key[1] < before):
@@ -370,7 +375,8 @@ def write_flow_logs(root: Path, spec: FlowSampleSpec = FlowSampleSpec()) -> Flow
                     stream.flow_logs, lines, end, start, end, max(1, int(talk.packets * scale)), int(talk.bytes * scale)
                 )
     flush(stop)
-    return FlowSampleSummary(root, *totals)
+    days = {(EPOCH + dt.timedelta(days=day)).date().isoformat(): n for day, n in sorted(by_day.items())}
+    return FlowSampleSummary(root, *totals, records_by_kst_day=days)
 
 
 def _write_file(root: Path, flow_log: FlowLog, made: int, lines: list[str], rng: random.Random, totals: list) -> None:

@@ -10,8 +10,9 @@ with a LogSource subclass, registered in SOURCES.
 from __future__ import annotations
 
 import abc
+import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import ClassVar
 
 from pyspark.sql import Column, DataFrame, SparkSession
@@ -19,6 +20,16 @@ from pyspark.sql.types import StructType
 
 from cloudtrail_etl.discovery import DayInput, Layout, discover
 from cloudtrail_etl.transform import dedup_key, position_key
+
+
+@dataclasses.dataclass(frozen=True)
+class FastRead:
+    """A faster read of a run's records that holds only for well-formed input. `records` are as `records()` gives
+    them; `check()`, called after the action that wrote them, returns None, or why they cannot be trusted (the run
+    then converts again the exact way). The read may also fail outright on input it cannot handle."""
+
+    records: DataFrame
+    check: Callable[[], str | None]
 
 
 class LogSource(abc.ABC):
@@ -67,6 +78,10 @@ class LogSource(abc.ABC):
     @abc.abstractmethod
     def output_schema(self) -> StructType:
         """The Parquet columns of the table, in order, with comments (proc_ymd, the partition, is not in the files)."""
+
+    def fast_records(self, spark: SparkSession, run_input: DayInput, s3_client=None) -> FastRead | None:
+        """A faster read for well-formed input, or None (the default): read_files + records are then the read."""
+        return None
 
     def record_id(self) -> Column | None:
         """The id that makes two deliveries of a record one (duplicates are dropped), or None: every line is a row."""

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import gzip
 import json
 import pkgutil
 import re
-from collections.abc import Sequence
+import zlib
+from collections.abc import Callable, Sequence
 
-from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import (
     DataType,
@@ -34,8 +36,8 @@ from pyspark.sql.types import (
     TimestampNTZType,
 )
 
-from cloudtrail_etl.discovery import ACCOUNT_ID, REGION_NAME, Listing, selected
-from cloudtrail_etl.sources import LogSource
+from cloudtrail_etl.discovery import ACCOUNT_ID, REGION_NAME, DayInput, InputFile, Listing, is_s3, selected
+from cloudtrail_etl.sources import FastRead, LogSource
 from cloudtrail_etl.transform import (
     FILE_PROBLEM,
     PROC_YMD,
@@ -68,7 +70,6 @@ END_KST = "end_kst"
 UNMAPPED = "unmapped"
 
 REASON_NO_HEADER = "the file has no header line"
-REASON_EMPTY_LINE = "empty line"
 REASON_FIELD_COUNT = "the line's fields do not match the header"
 REASON_NO_START = "start is missing (- or not in the format)"
 REASON_NOT_A_NUMBER = "{field} is not a number"
@@ -196,55 +197,104 @@ def _lines(files: DataFrame) -> DataFrame:
     """One row per line after the header: its number in the file (RECORD_INDEX, the header is line 1), its text,
     and what the file's header says (the position of each known field, the unknown fields), found once per file.
 
-    A file whose first line is not a header gives all its lines, each to be quarantined."""
-    lines = F.split(F.col(_TEXT), "\n")
+    A file whose first line is not a header gives all its lines, each to be quarantined. Each step is a select of
+    its own over named columns: an expression used twice in one select (the file split into lines) would be
+    computed twice."""
+    split = files.filter(F.col(FILE_PROBLEM).isNull()).select(SOURCE_FILE, F.split(F.col(_TEXT), "\n").alias("_all"))
+    lines = F.col("_all")
     # A file ends with a newline: the empty text after it is not a line.
     count = F.size(lines) - F.when(F.element_at(lines, -1) == "", 1).otherwise(0)
     first = F.element_at(lines, 1)
-    has_header = first.rlike(HEADER)
-    body_from = F.when(has_header, 2).otherwise(1)
-    header = F.when(has_header, F.split(first, " "))
+    headed = split.select(
+        SOURCE_FILE,
+        "_all",
+        count.alias("_count"),
+        F.when(first.rlike(HEADER), F.split(first, " ")).alias(_HEADER_TOKENS),
+    )
+    header = F.col(_HEADER_TOKENS)
+    body_from = F.when(header.isNotNull(), 2).otherwise(1)
     known = [name for name, _, _, _ in known_fields()]
     positions = F.struct(*[(F.array_position(header, name) - 1).cast("int").alias(name) for name in known])
     numbered = F.transform(header, lambda name, i: F.struct(name.alias("name"), i.alias("at")))
     unknown = F.filter(numbered, lambda e: ~e["name"].isin(*known))
-    per_file = files.filter(F.col(FILE_PROBLEM).isNull()).select(
+    per_file = headed.select(
         SOURCE_FILE,
-        F.slice(lines, body_from, F.greatest(count - body_from + 1, F.lit(0))).alias("_body"),
+        F.slice(lines, body_from, F.greatest(F.col("_count") - body_from + 1, F.lit(0))).alias("_body"),
         body_from.alias("_from"),
-        header.alias(_HEADER_TOKENS),
+        _HEADER_TOKENS,
         positions.alias(_POSITIONS),
         unknown.alias(_UNKNOWN),
-        F.regexp_extract(SOURCE_FILE, _STREAM_IN_PATH, 1).alias(FILE_ACCOUNT_ID),
-        F.regexp_extract(SOURCE_FILE, _STREAM_IN_PATH, 2).alias(FILE_REGION),
-        F.regexp_extract(SOURCE_FILE, _FLOW_LOG_ID_IN_NAME, 1).alias(FILE_FLOW_LOG_ID),
+        *_file_columns(F.col(SOURCE_FILE)),
     )
-    exploded = per_file.select("*", F.posexplode("_body").alias("_n", RECORD_TEXT)).drop("_body")
+    # posexplode_outer and a filter after it, not posexplode: Spark would infer a filter on the array before the
+    # generator and push it down through the selects above, splitting each file again to evaluate it.
+    exploded = per_file.select("*", F.posexplode_outer("_body").alias("_n", RECORD_TEXT)).drop("_body")
+    exploded = exploded.filter(F.col("_n").isNotNull() & (F.col(RECORD_TEXT) != ""))  # blank lines hold nothing
     return exploded.select(
         "*", (F.col("_n") + F.col("_from")).alias(RECORD_INDEX), F.split(F.col(RECORD_TEXT), " ").alias(_TOKENS)
     ).drop("_n", "_from")
 
 
-def _field_text(name: str) -> Column:
-    """The text of field `name` in this line; null where the header does not name it or the value is `-`."""
-    raw = F.get(F.col(_TOKENS), F.col(_POSITIONS).getField(name))
+def _file_columns(path: Column) -> list[Column]:
+    """The account, region and flow log id of a file: from its name (ACCOUNT_vpcflowlogs_REGION_ID_...), else the
+    account and region of its folders."""
+    named = path.rlike(_FLOW_LOG_ID_IN_NAME)
+    name = F.substring_index(path, "/", -1)
+
+    def part(n: int) -> Column:
+        return F.substring_index(F.substring_index(name, "_", n), "_", -1)
+
+    return [
+        F.when(named, part(1)).otherwise(F.regexp_extract(path, _STREAM_IN_PATH, 1)).alias(FILE_ACCOUNT_ID),
+        F.when(named, part(3)).otherwise(F.regexp_extract(path, _STREAM_IN_PATH, 2)).alias(FILE_REGION),
+        F.when(named, part(4)).alias(FILE_FLOW_LOG_ID),
+    ]
+
+
+def _named_file_columns(path: Column) -> list[Column]:
+    """_file_columns of a file known to be named ACCOUNT_vpcflowlogs_REGION_ID_...: no regular expression per row."""
+    name = F.substring_index(path, "/", -1)
+    return [
+        F.substring_index(F.substring_index(name, "_", n), "_", -1).alias(column)
+        for n, column in ((1, FILE_ACCOUNT_ID), (3, FILE_REGION), (4, FILE_FLOW_LOG_ID))
+    ]
+
+
+def _dash_as_null(raw: Column) -> Column:
     return F.when(raw != "-", raw)
 
 
 def parse_lines(lines: DataFrame) -> DataFrame:
-    """Each line typed by its file's header, with its KST day or the reason it cannot be placed. Pure."""
+    """Each line of `_lines` typed by its file's header, with its KST day or the reason it cannot be placed."""
+    positions = F.col(_POSITIONS)
+    entries = F.transform(
+        F.col(_UNKNOWN), lambda e: F.struct(e["name"].alias("key"), F.get(F.col(_TOKENS), e["at"]).alias("value"))
+    )
+    return _typed(
+        lines,
+        lambda name: _dash_as_null(F.get(F.col(_TOKENS), positions.getField(name))),
+        header_size=F.size(F.col(_HEADER_TOKENS)),
+        no_header=F.col(_HEADER_TOKENS).isNull(),
+        unmapped=F.when(F.size(F.col(_UNKNOWN)) > 0, F.map_from_entries(entries)),
+    )
+
+
+def _typed(
+    lines: DataFrame,
+    field_text: Callable[[str], Column],
+    header_size: Column,
+    no_header: Column,
+    unmapped: Column,
+    keep: Sequence[str] = (),
+) -> DataFrame:
+    """The typed columns of each line (RECORD_TEXT, split into _TOKENS), its reason to be quarantined, KST times and
+    day. `field_text(name)`: the text of a field in the line, null where the format lacks it or the value is `-`;
+    `header_size`: how many fields the file's header names. Pure."""
     fields = known_fields()
     texts = lines.select(
-        SOURCE_FILE,
-        RECORD_INDEX,
-        RECORD_TEXT,
-        FILE_ACCOUNT_ID,
-        FILE_REGION,
-        F.when(F.col(FILE_FLOW_LOG_ID) != "", F.col(FILE_FLOW_LOG_ID)).alias(FILE_FLOW_LOG_ID),
-        _HEADER_TOKENS,
-        _TOKENS,
-        _UNKNOWN,
-        *[_field_text(name).alias(column_name(name)) for name, _, _, _ in fields],
+        "*",
+        unmapped.alias(UNMAPPED),
+        *[field_text(name).alias(column_name(name)) for name, _, _, _ in fields],
     )
     # Numbers: try_cast gives null for anything but an integer in range; a text that became null was not a number.
     typed, not_numbers = [], []
@@ -256,28 +306,13 @@ def parse_lines(lines: DataFrame) -> DataFrame:
         number = F.expr(f"try_cast(`{column_name(name)}` as {kind})")
         typed.append(number.alias(column_name(name)))
         not_numbers.append((name, text.isNotNull() & number.isNull()))
-    reason = (
-        F.when(F.col(_HEADER_TOKENS).isNull(), F.lit(REASON_NO_HEADER))
-        .when(F.col(RECORD_TEXT) == "", F.lit(REASON_EMPTY_LINE))
-        .when(F.size(F.col(_TOKENS)) != F.size(F.col(_HEADER_TOKENS)), F.lit(REASON_FIELD_COUNT))
+    reason = F.when(no_header, F.lit(REASON_NO_HEADER)).when(
+        F.size(F.col(_TOKENS)) != header_size, F.lit(REASON_FIELD_COUNT)
     )
     for name, bad in not_numbers:
         reason = reason.when(bad, F.lit(REASON_NOT_A_NUMBER.format(field=name)))
-    entries = F.transform(
-        F.col(_UNKNOWN), lambda e: F.struct(e["name"].alias("key"), F.get(F.col(_TOKENS), e["at"]).alias("value"))
-    )
-    unmapped = F.when(F.size(F.col(_UNKNOWN)) > 0, F.map_from_entries(entries))
-    checked = texts.select(
-        SOURCE_FILE,
-        RECORD_INDEX,
-        RECORD_TEXT,
-        FILE_ACCOUNT_ID,
-        FILE_REGION,
-        FILE_FLOW_LOG_ID,
-        unmapped.alias(UNMAPPED),
-        reason.alias(QUARANTINE_REASON),
-        *typed,
-    )
+    file_columns = (SOURCE_FILE, RECORD_INDEX, RECORD_TEXT, FILE_ACCOUNT_ID, FILE_REGION, FILE_FLOW_LOG_ID, UNMAPPED)
+    checked = texts.select(*file_columns, *keep, reason.alias(QUARANTINE_REASON), *typed)
     start, end = F.col("start"), F.col("end")
     reason = F.coalesce(F.col(QUARANTINE_REASON), F.when(start.isNull(), F.lit(REASON_NO_START)))
     in_day = reason.isNull()
@@ -287,6 +322,132 @@ def parse_lines(lines: DataFrame) -> DataFrame:
         F.when(in_day, kst_from_epoch_seconds(start)).alias(START_KST),
         F.when(in_day, kst_from_epoch_seconds(end)).alias(END_KST),
         F.when(in_day, kst_day_of_epoch_seconds(start)).alias(PROC_YMD),
+    )
+
+
+# --- the fast read: one format at a time, the header known before the read ------------------------------------
+
+# A flow log's format cannot change after it is created: one file per flow log tells the format of all its files.
+MAX_FAST_FORMATS = 8
+_HEADER_BYTES = 65536
+_NAMED = re.compile(_FLOW_LOG_ID_IN_NAME)
+_IS_HEADER = "_is_header"
+
+
+def first_line(uri: str, s3_client=None) -> str | None:
+    """The first line of a gzipped file (its first 64 KiB at most, decompressed as far as they go), or None."""
+    try:
+        if is_s3(uri):
+            bucket, _, key = uri.split("://", 1)[1].partition("/")
+            if s3_client is None:
+                import boto3
+
+                s3_client = boto3.client("s3")
+            head = s3_client.get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{_HEADER_BYTES - 1}")["Body"].read()
+            text = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, _HEADER_BYTES)
+        else:
+            with gzip.open(uri.removeprefix("file:"), "rb") as handle:
+                text = handle.read(_HEADER_BYTES)
+    except (OSError, EOFError, zlib.error, ValueError):
+        return None
+    line, newline, _ = text.partition(b"\n")
+    return line.decode("utf-8", "replace") if newline else None
+
+
+def fast_read(spark: SparkSession, run_input: DayInput, s3_client=None) -> FastRead | None:
+    """Every file read line by line, typed by its flow log's format: no file held whole, no per-file header lookup.
+
+    Applies when every file is named after its flow log and each flow log's format (the first line of one of its
+    files) is a header; else None. The read does not skip corrupt files: a file that cannot be read whole fails it,
+    and `check` says whether every file gave exactly one header line and no line looked like another format's
+    header. On either, the run reads again the exact way (each file whole, by its own header)."""
+    files = run_input.files
+    if not files or any(f.size == 0 for f in files) or not all(_NAMED.search(f.name) for f in files):
+        return None
+    by_flow_log: dict[str, list[InputFile]] = {}
+    for f in files:
+        by_flow_log.setdefault(_NAMED.search(f.name).group(1), []).append(f)  # type: ignore[union-attr]
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=16) as pool:
+        headers = dict(
+            zip(by_flow_log, pool.map(lambda ids: first_line(by_flow_log[ids][0].uri, s3_client), by_flow_log))
+        )
+    if any(header is None or not re.match(HEADER, header) for header in headers.values()):
+        return None
+    formats: dict[str, list[str]] = {}
+    for flow_log_id, header in headers.items():
+        formats.setdefault(header, []).append(flow_log_id)
+    if len(formats) > MAX_FAST_FORMATS:
+        return None
+    folders = set(run_input.folders)
+    parts = []
+    for header, flow_log_ids in formats.items():
+        paths = []
+        for flow_log_id in flow_log_ids:
+            for f in by_flow_log[flow_log_id]:
+                parent = f.uri.rsplit("/", 1)[0]
+                paths.append(parent if parent in folders else f.uri)
+        glob = "*_{" + ",".join(sorted(flow_log_ids)) + "}_*" + LOG_SUFFIX
+        # One flow log (the usual case): its account, region and id are the same for every line.
+        only = by_flow_log[flow_log_ids[0]][0].name if len(flow_log_ids) == 1 else None
+        parts.append(_read_format(spark, sorted(set(paths)), glob, header, run_input.delivered_since, only))
+    lines = parts[0]
+    for part in parts[1:]:
+        lines = lines.unionByName(part)
+    observed = Observation("vpcflow fast read")
+    strange = F.col(QUARANTINE_REASON).isNotNull() & ~F.col(_IS_HEADER) & F.col(RECORD_TEXT).rlike(HEADER)
+    lines = lines.observe(
+        observed, F.count_if(F.col(_IS_HEADER)).alias("headers"), F.count_if(strange).alias("strange")
+    )
+    expected = len(files)
+
+    def check() -> str | None:
+        metrics = observed.get
+        if int(metrics["headers"]) != expected:
+            return f"{expected - int(metrics['headers'])} of {expected} files gave no header line"
+        if int(metrics["strange"]):
+            return f"{metrics['strange']} lines look like the header of another format"
+        return None
+
+    return FastRead(lines.filter(~F.col(_IS_HEADER)).drop(_IS_HEADER), check)
+
+
+def _read_format(
+    spark: SparkSession, paths: list[str], glob: str, header: str, delivered_since: str, one_file_name: str | None
+) -> DataFrame:
+    """The lines of the files of one format (named by `glob`), typed with the header's positions as constants.
+    `one_file_name`: the name of one of the files when they all belong to one flow log."""
+    names = header.split(" ")
+    at = {name: i for i, name in reversed(list(enumerate(names)))}  # a name given twice: its first position
+    raw = spark.read.option("ignoreCorruptFiles", False).option("pathGlobFilter", glob).text(paths)
+    if delivered_since:
+        made = F.regexp_extract(F.col("_metadata.file_name"), DELIVERY_TIME_IN_NAME, 1)
+        raw = raw.filter(made >= F.lit(delivered_since))
+    lines = raw.select(F.col("_metadata.file_path").alias(SOURCE_FILE), F.col("value").alias(RECORD_TEXT))
+    lines = lines.filter(F.col(RECORD_TEXT) != "").select(
+        SOURCE_FILE,
+        F.lit(None).cast("int").alias(RECORD_INDEX),
+        RECORD_TEXT,
+        (F.col(RECORD_TEXT) == F.lit(header)).alias(_IS_HEADER),
+        F.split(F.col(RECORD_TEXT), " ").alias(_TOKENS),
+        *_named_file_columns(F.lit(one_file_name) if one_file_name else F.col(SOURCE_FILE)),
+    )
+    tokens = F.col(_TOKENS)
+    known = {name for name, _, _, _ in known_fields()}
+    unknown = [(name, i) for i, name in enumerate(names) if name not in known]
+    unmapped = (
+        F.create_map(*[part for name, i in unknown for part in (F.lit(name), F.get(tokens, F.lit(i)))])
+        if unknown
+        else F.lit(None).cast(MapType(StringType(), StringType()))
+    )
+    return _typed(
+        lines,
+        lambda name: _dash_as_null(F.get(tokens, F.lit(at[name]))) if name in at else F.lit(None).cast("string"),
+        header_size=F.lit(len(names)),
+        no_header=F.lit(False),
+        unmapped=unmapped,
+        keep=(_IS_HEADER,),
     )
 
 
@@ -313,6 +474,9 @@ class VpcFlowLogs(LogSource):
 
     def records(self, files: DataFrame) -> DataFrame:
         return parse_lines(_lines(files))
+
+    def fast_records(self, spark: SparkSession, run_input: DayInput, s3_client=None) -> FastRead | None:
+        return fast_read(spark, run_input, s3_client)
 
     def to_table(self, records: DataFrame) -> DataFrame:
         return to_table(records)
