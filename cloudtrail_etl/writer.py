@@ -1,15 +1,9 @@
-"""Write a day as Parquet into a staging folder, then move it into the table in one step.
-
-Readers of the table never see a half-written day: Spark writes (and may crash) in staging, outside the table
-root, and the finished day replaces the old one by directory renames. On HDFS and local disks a rename is atomic;
-on S3 it is a copy then a delete, so the swap itself (seconds) is the only window, never the whole Spark write.
-"""
+"""Write days as Parquet into a staging folder, outside the table root: Spark writes (and may crash) there, and
+publish.py swaps each finished day into the table."""
 
 from __future__ import annotations
 
 from pyspark.sql import DataFrame
-
-from cloudtrail_etl.storage import Storage
 
 PARTITION_COLUMN = "proc_ymd"
 # Sorting within each file lets engines skip row groups on the columns analysts filter by.
@@ -32,22 +26,3 @@ def write_days(df: DataFrame, uri: str) -> None:
     The rows arrive clustered by day (transform.cluster_by_day), so each task writes the files of one day."""
     ordered = df.sortWithinPartitions(PARTITION_COLUMN, *SORT_COLUMNS)
     ordered.write.mode("overwrite").partitionBy(PARTITION_COLUMN).options(**PARQUET_OPTIONS).parquet(uri)
-
-
-def publish(storage: Storage, staged: str, target: str, trash: str) -> None:
-    """Replace `target` with `staged`; the previous content goes to `trash` and is deleted after the swap."""
-    had_previous = storage.exists(target)
-    if had_previous:
-        storage.rename(target, trash)
-    try:
-        storage.rename(staged, target)
-    except Exception as exc:
-        if had_previous:  # put the previous day back; on S3 a failed move may have copied part of the new one
-            try:
-                storage.delete(target)
-                storage.rename(trash, target)
-            except Exception:
-                raise OSError(f"could not publish {target} nor restore it; the previous day is in {trash}") from exc
-        raise
-    if had_previous:
-        storage.delete(trash)
