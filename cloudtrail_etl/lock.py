@@ -133,11 +133,11 @@ def _http_date(text: str | None) -> dt.datetime | None:
 
 
 class LocalLockFile:
-    """A local file; the token of a version is its text. Takeover and release compare and act under flock."""
+    """A local file; the token of a version is its text. Takeover and release compare and act under a flock of
+    the lock's folder (a folder, not a guard file: nothing is left behind)."""
 
     def __init__(self, path: str):
         self.path = path
-        self.guard_path = path + ".guard"
 
     def create(self, text: str) -> Any | None:
         os.makedirs(os.path.dirname(self.path), exist_ok=True)
@@ -159,16 +159,16 @@ class LocalLockFile:
         return _Seen(_parse(text), text, max(age, 0.0))
 
     def _guarded(self, token: Any, action) -> bool:
-        with open(self.guard_path, "a") as guard:
+        guard = os.open(os.path.dirname(self.path), os.O_RDONLY)
+        try:
             fcntl.flock(guard, fcntl.LOCK_EX)
-            try:
-                seen = self.read()
-                if seen is None or seen.token != token:
-                    return False
-                action()
-                return True
-            finally:
-                fcntl.flock(guard, fcntl.LOCK_UN)
+            seen = self.read()
+            if seen is None or seen.token != token:
+                return False
+            action()
+            return True
+        finally:
+            os.close(guard)  # releases the flock
 
     def replace(self, token: Any, text: str) -> Any | None:
         def write() -> None:
