@@ -190,8 +190,9 @@ def recover_command(argv: Sequence[str]) -> int:
     import datetime as dt
     import uuid
 
-    from cloudtrail_etl.job import _absolute, open_publisher
+    from cloudtrail_etl.job import _absolute
     from cloudtrail_etl.progress import say
+    from cloudtrail_etl.publish import open_publisher
     from cloudtrail_etl.storage import Storage
 
     output = _absolute(args.output).rstrip("/")

@@ -147,9 +147,11 @@ class Job:
 
             self.s3_client = client("s3", config.region)
         # HOOK 1 (crash-safety): the table's lock, then whatever crashed runs left, before anything is read or changed.
-        quarantine_root = _absolute(config.quarantine_root)
+        from cloudtrail_etl.publish import open_publisher
+
+        staging_root, quarantine_root = _absolute(config.staging_root), _absolute(config.quarantine_root)
         self.publisher = open_publisher(
-            self.storage, self.output, config.staging_root, quarantine_root, self.run_id, config.region
+            self.storage, self.output, staging_root, quarantine_root, self.run_id, config.region
         )
         report.recovered = self.publisher.begin(config.wait_for_lock_s)
         span = f"{plan.first_day}" + (f"..{plan.last_day}" if plan.last_day != plan.first_day else "")
@@ -384,7 +386,7 @@ class Job:
         ready = [d for d in report.days if d.events_in_day and d.target_date.replace("-", "") not in blocked]
         rows_before = {} if config.allow_fewer_rows else self._rows_before(ready)
         quarantine_root = _absolute(config.quarantine_root).rstrip("/")
-        swaps = []
+        swaps, swapped_day = [], {}
         for day_report, day in zip(report.days, self.plan.days):
             code = proc_ymd(day)
             day_report.rows_before = rows_before.get(day_report.output_path)
@@ -397,21 +399,26 @@ class Job:
             else:
                 staged = self._day_path(day, f"{self.staging_run}/table")
                 swaps.append(self._swap(f"{T.PROC_YMD}={code}", staged, day_report.output_path, code))
+                swapped_day[day_report.output_path] = day_report
             # Quarantined records are kept whatever became of the day: they belong to no day's rows.
             staged_quarantine = self._day_path(day, f"{self.staging_run}/quarantine")
             if day_report.events_quarantined and self.storage.exists(staged_quarantine):
                 target = self._day_path(day, quarantine_root)  # replaced on a re-run, like the day itself
                 swaps.append(self._swap(f"quarantine {T.PROC_YMD}={code}", staged_quarantine, target))
                 report.quarantine_path = target if len(report.days) == 1 else quarantine_root
-        # HOOK 2a (crash-safety): one journaled publish of every folder the run replaces.
-        written = [d for d, day in zip(report.days, self.plan.days) if d.status == "running"]
-        self.publisher.publish(swaps, self._catalog_step([d.target_date.replace("-", "") for d in written]))
-        for day_report in report.days:
-            if day_report.status == "running":
+
+        def swapped(target: str) -> None:
+            day_report = swapped_day.get(target)
+            if day_report is not None:  # a day (not a quarantine folder) is in the table
                 day_report.status = WRITTEN
-                files = self.storage.list_files(day_report.output_path)
+                files = self.storage.list_files(target)
                 day_report.output_files = len(files)
                 day_report.output_bytes = sum(size for _, size in files)
+
+        # HOOK 2a (crash-safety): one journaled publish of every folder the run replaces.
+        codes = [d.target_date.replace("-", "") for d in swapped_day.values()]
+        self.publisher.publish(swaps, self._catalog_step(codes), on_done=swapped)
+        for day_report in report.days:
             say(
                 f"day {day_report.target_date}: {day_report.status}, {day_report.rows_written} rows "
                 f"({day_report.duplicates_dropped} duplicates dropped)"
@@ -469,26 +476,6 @@ class Job:
         written = self.spark.read.parquet(*day_paths).select(T.UNMAPPED)
         keys = written.select(F.explode(F.map_keys(F.from_json(T.UNMAPPED, MapType(StringType(), StringType())))))
         return {row[0]: int(row[1]) for row in keys.groupBy("col").count().orderBy("col").collect()}
-
-
-def open_publisher(storage: Storage, output: str, staging_root: str, quarantine_root: str, run_id: str, region):
-    """The publish side of a run on the table at `output` (also used by `cloudtrail-etl recover`)."""
-    from cloudtrail_etl.files import Files
-    from cloudtrail_etl.lock import TableLock, lock_backend
-    from cloudtrail_etl.publish import Publisher
-
-    def s3_client():
-        from cloudtrail_etl.aws import client
-
-        return client("s3", region)
-
-    files = Files(storage, s3_client)
-    staging_root = _absolute(staging_root).rstrip("/")
-    backend = lock_backend(staging_root, storage, files.s3 if is_s3(staging_root) else None)
-    lock = TableLock(backend, run_id, output)
-    return Publisher(
-        files, lock, output=output, staging_root=staging_root, run_id=run_id, quarantine_root=quarantine_root
-    )
 
 
 def run_job(spark: SparkSession, config: JobConfig, s3_client=None) -> RunReport:

@@ -242,8 +242,11 @@ class Publisher:
             actions.append((f"catalog ({step['mode']})", "repeated"))
         return actions
 
-    def publish(self, swaps: list[Swap], catalog: Optional[dict[str, Any]]) -> None:
-        """Swap every folder in, journaled: the journal first, then one folder after another."""
+    def publish(
+        self, swaps: list[Swap], catalog: Optional[dict[str, Any]], on_done: Callable[[str], None] = lambda _: None
+    ) -> None:
+        """Swap every folder in, journaled: the journal first, then one folder after another (`on_done(target)`
+        after each)."""
         if not swaps:
             return
         self.journal.write(swaps, catalog, "journal: planned")
@@ -252,6 +255,7 @@ class Publisher:
             apply_swap(self.files, swap, self.glue)
             swap.done = True
             self.journal.write(swaps, catalog, f"journal: {swap.label} done")
+            on_done(swap.target)
 
     def finish(self) -> None:
         """The run's staging folder goes (its journal with it): nothing is left to recover."""
@@ -259,6 +263,26 @@ class Publisher:
 
     def release(self) -> None:
         self.lock.release()
+
+
+def open_publisher(
+    storage: Any, output: str, staging_root: str, quarantine_root: str, run_id: str, region: Optional[str]
+) -> Publisher:
+    """The publish side of one run (or of `recover`) on the table at `output`; absolute URIs."""
+    from cloudtrail_etl.lock import lock_backend
+
+    def s3_client() -> Any:
+        from cloudtrail_etl.aws import client
+
+        return client("s3", region)
+
+    files = Files(storage, s3_client)
+    staging_root = staging_root.rstrip("/")
+    backend = lock_backend(staging_root, storage, files.s3 if is_s3(staging_root) else None)
+    lock = TableLock(backend, run_id, output)
+    return Publisher(
+        files, lock, output=output, staging_root=staging_root, run_id=run_id, quarantine_root=quarantine_root
+    )
 
 
 def partition_of(location: str, staged: str, values: list[str], database: str, table: str, region: Optional[str]):
@@ -269,4 +293,4 @@ def partition_of(location: str, staged: str, values: list[str], database: str, t
             "staged_location": table_root(staged), "target_location": location}  # fmt: skip
 
 
-__all__ = ["Journal", "Publisher", "Swap", "apply_swap", "is_s3", "plan_swap", "read_journal", "recover_swap"]
+__all__ = ["Journal", "Publisher", "Swap", "apply_swap", "open_publisher", "plan_swap", "read_journal", "recover_swap"]
