@@ -67,7 +67,7 @@ def _parse(text: str) -> dict[str, Any]:
 
 class S3LockObject:
     def __init__(self, client: Any, uri: str):
-        self.client = client
+        self.client, self.uri = client, uri
         self.bucket, self.key = split_s3(uri)
 
     def create(self, text: str) -> Any | None:
@@ -137,7 +137,7 @@ class LocalLockFile:
     the lock's folder (a folder, not a guard file: nothing is left behind)."""
 
     def __init__(self, path: str):
-        self.path = path
+        self.path = self.uri = path
 
     def create(self, text: str) -> Any | None:
         os.makedirs(os.path.dirname(self.path), exist_ok=True)
@@ -261,7 +261,8 @@ class TableLock:
             try:
                 token = self.backend.create(self._record())
             except Exception as exc:  # OSError locally, botocore's ClientError on S3, Py4JJavaError on HDFS
-                raise OutputNotWritable(f"cannot create the table's lock: {str(exc).splitlines()[0]}") from exc
+                where = getattr(self.backend, "uri", "the table's lock")
+                raise OutputNotWritable(f"cannot write {where} (the table's lock): {str(exc).splitlines()[0]}") from exc
             if token is not None:
                 self._hold(token, "lock: taken")
                 return
