@@ -262,7 +262,12 @@ class Publisher:
         self.files.delete_tree(self.run_folder, "staging: run folder removed")
 
     def release(self) -> None:
-        self.lock.release()
+        """Release the lock; a failure to do so is said, not raised (it would hide the run's own outcome): the
+        next run takes a dead holder's lock over."""
+        try:
+            self.lock.release()
+        except Exception as exc:
+            say(f"could not release the table's lock ({str(exc).splitlines()[0]}); the next run will take it over")
 
 
 def open_publisher(
