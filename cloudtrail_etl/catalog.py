@@ -635,11 +635,25 @@ def catalog_step(config: JobConfig, day_codes: Sequence[str]) -> Optional[dict[s
     return None
 
 
-def repeat_catalog_step(glue: Any, step: dict[str, Any]) -> dict[str, Any]:
-    """Do a journal's catalog step again (it is idempotent): the partitions, or a crawl (not waited for)."""
+def repeat_catalog_step(glue: Any, step: dict[str, Any]) -> str:
+    """Do a journal's catalog step again (it is idempotent): the partitions, or a crawl. What was done."""
     if step["mode"] == "table":
-        return update_catalog_table(glue, step["database"], step["table"], step["location"], step["values"])
-    return run_crawler(glue, step["name"], location=step["location"], wait=False)
+        update_catalog_table(glue, step["database"], step["table"], step["location"], step["values"])
+        return "repeated"
+    return restart_crawler(glue, step["name"])
+
+
+def restart_crawler(glue: Any, name: str) -> str:
+    """Start the crawler, not waiting for it. A crawl already running is left to finish: if the crashed run
+    started it, it crawls the finished swap; if not, the next run's crawl will (a recovery must not block a run
+    for a crawl's length)."""
+    try:
+        glue.start_crawler(Name=name)
+        return "repeated"
+    except ClientError as exc:
+        if _code(exc) == "CrawlerRunningException":
+            return "not repeated: a crawl is running"
+        raise _failed(f"starting glue crawler {name}", exc) from exc
 
 
 # --- entry point for the job -----------------------------------------------------------------------------------

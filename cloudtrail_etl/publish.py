@@ -238,8 +238,7 @@ class Publisher:
         if step:  # idempotent: the crash may have come before, during or after it
             from cloudtrail_etl.catalog import repeat_catalog_step
 
-            repeat_catalog_step(self.glue(step.get("region")), step)
-            actions.append((f"catalog ({step['mode']})", "repeated"))
+            actions.append((f"catalog ({step['mode']})", repeat_catalog_step(self.glue(step.get("region")), step)))
         return actions
 
     def publish(

@@ -62,7 +62,7 @@ CATALOG_EXCLUSIONS = {
 # Table mode: the catalog step, and the partition repointed during an S3 swap (publish.py via job.py).
 CATALOG_ENTRY_POINTS = {
     "table": ("update_catalog_table", "partition_location_now", "point_partition"),
-    "crawler": ("run_crawler",),
+    "crawler": ("run_crawler", "restart_crawler"),  # the latter: a recovery repeating a crashed run's crawl
 }
 
 

@@ -53,8 +53,8 @@ CRASH_POINTS = [
     "lock: released",
 ]
 
-# (a), a re-run with the raw files, costs a whole conversion: it is checked after the crash points that leave the most
-# to finish (a swap half done, the catalog step not done, the journal gone but the lock left); (b) after every one.
+# (a), a re-run with the raw files, costs a whole conversion: it is checked after a swap half done and after the
+# journal is gone but the lock left; (b) after every crash point.
 FULL_RERUN_AFTER = {
     "lock: taken",
     "proc_ymd=20260102: new file in",
@@ -217,3 +217,29 @@ def test_a_crash_after_each_change(table, point, tmp_path):
     assert staging_leftovers(out) == []
     assert partition_location(table["glue"]) == str(out / f"proc_ymd={CODE}")
     assert [p.name for p in out.iterdir()] == [f"proc_ymd={CODE}"]
+
+
+def test_a_crash_right_after_the_crawler_was_started(table, moto_endpoint):  # noqa: F811
+    """Crawler mode: the crawl is the catalog step; a recovery starts it again, or leaves a running one be."""
+    from tests.aws import crawls_finish_immediately
+
+    out, glue = table["out"], table["glue"]
+    glue.create_crawler(Name="ct-crawler", Role="arn:aws:iam::123456789012:role/r", DatabaseName="db",
+                        Targets={"S3Targets": [{"Path": str(out)}]})  # fmt: skip
+    crawls_finish_immediately(moto_endpoint)
+    args = [*table["args"][:-2], "--crawler", "ct-crawler"]
+    faults.simulate_crash_after(None)
+    points = [short(name) for name in CRASH_POINTS]
+    point = points.index("glue batch_create_partition") + 1  # the crawler's place in the sequence
+    faults.simulate_crash_after(point)
+    with pytest.raises(faults.SimulatedCrash):
+        run_cli_captured(*args)
+    assert faults.changes()[-1] == "glue start_crawler"
+    faults.simulate_crash_after(None)
+    kill_holder(Path(str(out) + "_staging"))
+    expired_args = [*args]
+    expired_args[1] = str(table["expired"])
+    code, report = run_cli_captured(*expired_args)
+    assert code == 0 and day_ids(out) == NEW_IDS and quarantined(out) == ["bad-1", "bad-2"]
+    assert [(r["day"], r["action"]) for r in report["recovered"]] == [("catalog (crawler)", "repeated")]
+    assert staging_leftovers(out) == []
