@@ -565,6 +565,104 @@ def athena_ddl(table: str, location: str, start: str = "20130101", source: str =
     )
 
 
+# --- the publish protocol (publish.py) --------------------------------------------------------------------------
+
+# Glue calls that change the catalog: counted by faults.py, so a crash can be injected right after each.
+_CHANGING_PREFIXES = ("create_", "update_", "batch_create_", "batch_update_", "start_", "delete_")
+
+
+class CountedGlue:
+    """A Glue client whose changing calls are fault-injection points (faults.py); everything else passes through."""
+
+    def __init__(self, glue: Any):
+        self._glue = glue
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._glue, name)
+        if not name.startswith(_CHANGING_PREFIXES):
+            return method
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            from cloudtrail_etl import faults
+
+            faults.before_change()
+            answer = method(*args, **kwargs)
+            faults.changed(f"glue {name}")
+            return answer
+
+        return counted
+
+
+def glue_client(region: Optional[str]) -> Any:
+    from cloudtrail_etl import aws
+
+    try:
+        return CountedGlue(aws.client("glue", aws.require_region(region)))
+    except (BotoCoreError, ClientError) as exc:
+        raise _failed("creating a glue client", exc) from exc
+
+
+def partition_location_now(glue: Any, database: str, table: str, values: Sequence[str]) -> Optional[str]:
+    """The partition's current location; None when the database, the table or the partition does not exist."""
+    try:
+        partition = glue.get_partition(DatabaseName=database, TableName=table, PartitionValues=list(values))
+    except ClientError as exc:
+        if _code(exc) == "EntityNotFoundException":
+            return None
+        raise _failed(f"glue get partition {values} of {database}.{table}", exc) from exc
+    return partition["Partition"].get("StorageDescriptor", {}).get("Location")
+
+
+def point_partition(glue: Any, database: str, table: str, values: Sequence[str], location: str) -> None:
+    """Point an existing partition at `location` (UpdatePartition), everything else of it kept."""
+    step = f"glue partition {values} of {database}.{table} -> {location}"
+    try:
+        partition = glue.get_partition(DatabaseName=database, TableName=table, PartitionValues=list(values))
+        current = partition["Partition"]
+        keys = ("Values", "StorageDescriptor", "Parameters", "LastAccessTime", "LastAnalyzedTime")
+        wanted = {key: copy.deepcopy(current[key]) for key in keys if key in current}
+        if wanted.get("StorageDescriptor", {}).get("Location") == location:
+            return
+        wanted.setdefault("StorageDescriptor", {})["Location"] = location
+        glue.update_partition(
+            DatabaseName=database, TableName=table, PartitionValueList=list(values), PartitionInput=wanted
+        )
+    except (ClientError, BotoCoreError) as exc:
+        raise _failed(step, exc) from exc
+
+
+def catalog_step(config: JobConfig, day_codes: Sequence[str]) -> Optional[dict[str, Any]]:
+    """What the run's catalog step does, as data the journal keeps (publish.py): a recovery repeats it."""
+    if config.catalog_table:
+        database, table = config.catalog_table.split(".", 1)
+        return {"mode": "table", "database": database, "table": table, "location": config.output,
+                "values": list(day_codes), "region": config.region, "source": config.source}  # fmt: skip
+    if config.crawler:
+        return {"mode": "crawler", "name": config.crawler, "location": config.output, "region": config.region}
+    return None
+
+
+def repeat_catalog_step(glue: Any, step: dict[str, Any]) -> str:
+    """Do a journal's catalog step again (it is idempotent): the partitions, or a crawl. What was done."""
+    if step["mode"] == "table":
+        update_catalog_table(glue, step["database"], step["table"], step["location"], step["values"], step["source"])
+        return "repeated"
+    return restart_crawler(glue, step["name"])
+
+
+def restart_crawler(glue: Any, name: str) -> str:
+    """Start the crawler, not waiting for it. A crawl already running is left to finish: if the crashed run
+    started it, it crawls the finished swap; if not, the next run's crawl will (a recovery must not block a run
+    for a crawl's length)."""
+    try:
+        glue.start_crawler(Name=name)
+        return "repeated"
+    except ClientError as exc:
+        if _code(exc) == "CrawlerRunningException":
+            return "not repeated: a crawl is running"
+        raise _failed(f"starting glue crawler {name}", exc) from exc
+
+
 # --- entry point for the job -----------------------------------------------------------------------------------
 
 
@@ -574,12 +672,7 @@ def publish_days(config: JobConfig, day_codes: Sequence[str], glue: Any = None) 
     if not (config.catalog_table or config.crawler):
         return {}
     if glue is None:
-        from cloudtrail_etl import aws
-
-        try:
-            glue = aws.client("glue", aws.require_region(config.region))
-        except (BotoCoreError, ClientError) as exc:
-            raise _failed("creating a glue client", exc) from exc
+        glue = glue_client(config.region)
     if config.catalog_table:
         database, table = config.catalog_table.split(".", 1)
         return update_catalog_table(glue, database, table, config.output, day_codes, config.source)

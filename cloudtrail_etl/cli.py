@@ -9,13 +9,19 @@ from collections.abc import Sequence
 
 from cloudtrail_etl.errors import JobError, UsageError, describe
 
-USAGE = """usage: cloudtrail-etl {run,verify,sample,ddl} [options]
+USAGE = """usage: cloudtrail-etl {run,recover,verify,sample,ddl} [options]
 
-  run     convert KST days of CloudTrail (or, with --source vpcflow, VPC flow log) files to Parquet
-          (see `cloudtrail-etl run --help`)
-  verify  check KST days of CloudTrail files against their digest files (see `cloudtrail-etl verify --help`)
-  sample  write sample CloudTrail (or --source vpcflow: VPC flow log) files in the real S3 layout
-  ddl     print Athena DDL for the output table (partition projection on proc_ymd; --source vpcflow)
+  run      convert KST days of CloudTrail (or, with --source vpcflow, VPC flow log) files to Parquet: one day, a
+           range or the last N days (see `cloudtrail-etl run --help`)
+  recover  finish or undo what a crashed run left in a table, then release it (see `cloudtrail-etl recover --help`)
+  verify   check KST days of CloudTrail files against their digest files (see `cloudtrail-etl verify --help`)
+  sample   write sample CloudTrail (or --source vpcflow: VPC flow log) files in the real S3 layout
+  ddl      print Athena DDL for the output table (partition projection on proc_ymd; --source vpcflow)
+
+exit codes: 0 done, 1 unexpected fault, 2 invalid arguments, 3 input not found, 4 no input (--require-input),
+5 unreadable files, 6 output not writable, 7 catalog step failed, 8 no Java / Spark did not start,
+9 a day would shrink, 10 digest check failed, 11 the table is locked by another run, 12 a crashed run's day
+could not be recovered
 """
 
 
@@ -70,7 +76,8 @@ def run_command(argv: Sequence[str], prog: str = "cloudtrail-etl run") -> int:
     try:
         config = parse_run_args(argv, prog=prog)
     except UsageError as exc:
-        return _fail(str(exc), exc.exit_code)
+        code = _fail(str(exc), exc.exit_code)
+        return _failed_report(argv, exc) or code
 
     from cloudtrail_etl.session import check_java, get_spark
 
@@ -78,7 +85,8 @@ def run_command(argv: Sequence[str], prog: str = "cloudtrail-etl run") -> int:
         check_java()
         spark = get_spark()
     except JobError as exc:
-        return _fail(str(exc), exc.exit_code)
+        code = _fail(str(exc), exc.exit_code)
+        return _failed_report(argv, exc, config) or code
 
     from cloudtrail_etl.job import Job
     from cloudtrail_etl.storage import Storage
@@ -102,6 +110,124 @@ def run_command(argv: Sequence[str], prog: str = "cloudtrail-etl run") -> int:
             Storage(spark).write_text(config.report, report.to_json() + "\n")
         except Exception as exc:
             return _fail(f"could not write the report to {config.report}: {str(exc).splitlines()[0]}", 6)
+    return code
+
+
+def _report_path(argv: Sequence[str]) -> str | None:
+    """--report PATH (or --report=PATH) from arguments that did not parse as a whole."""
+    for index, token in enumerate(argv):
+        if token == "--report" and index + 1 < len(argv) and not argv[index + 1].startswith("--"):
+            return argv[index + 1]
+        if token.startswith("--report="):
+            return token.split("=", 1)[1]
+    return None
+
+
+def _failed_report(argv: Sequence[str], exc: Exception, config=None) -> int:
+    """A run that failed before it started (arguments, Java) still writes its --report: a local file directly,
+    s3:// with boto3 (no Spark is needed for one small object). 0 when written or not asked for, else exit 6."""
+    path = config.report if config is not None else _report_path(argv)
+    if not path:
+        return 0
+    from cloudtrail_etl.report import RunReport
+
+    def value(option: str) -> str:
+        found = [argv[i + 1] for i, token in enumerate(argv[:-1]) if token == option]
+        return found[-1] if found else ""
+
+    report = RunReport(
+        source=value("--source") or "cloudtrail",
+        target_date=value("--date") or value("--from"),
+        input=value("--input"),
+        output_path=value("--output"),
+    )
+    report.status, report.error = "failed", str(exc)
+    text = report.to_json() + "\n"
+    try:
+        from cloudtrail_etl.files import is_s3, split_s3
+
+        if is_s3(path):
+            from cloudtrail_etl.aws import client
+
+            bucket, key = split_s3(path)
+            client("s3").put_object(Bucket=bucket, Key=key, Body=text.encode("utf-8"))
+        else:
+            with open(path.removeprefix("file:"), "w") as out:
+                out.write(text)
+    except Exception as exc:  # the report location is the problem now
+        return _fail(f"could not write the report to {path}: {str(exc).splitlines()[0]}", 6)
+    return 0
+
+
+def recover_command(argv: Sequence[str]) -> int:
+    """Take the table's lock, recover what crashed runs left (publish.py), release; print what was done as JSON."""
+    import json
+    import time
+
+    from cloudtrail_etl.config import _error_exit, add_wait_for_lock
+
+    parser = argparse.ArgumentParser(
+        prog="cloudtrail-etl recover",
+        allow_abbrev=False,
+        description="Find what crashed runs left in a table (OUTPUT_staging/), bring each day they were replacing "
+        "to a complete version (rolled forward, or back), remove their leftovers, and say so. Every run does this "
+        "first on its own.",
+    )
+    parser.add_argument("--output", required=True, help="the table root, as given to `run --output`")
+    parser.add_argument("--quarantine", help="the quarantine root, if `run` was given one (default OUTPUT_quarantine)")
+    parser.add_argument("--report", help="also write the result (JSON) to this path (local or s3://)")
+    parser.add_argument("--region", help="AWS region of the S3 and Glue calls (as for `run`)")
+    add_wait_for_lock(parser)
+    try:
+        args = _error_exit(parser).parse_args(list(argv))
+    except UsageError as exc:
+        return _fail(str(exc), exc.exit_code)
+
+    from cloudtrail_etl.session import check_java, get_spark
+
+    try:
+        check_java()
+        spark = get_spark()
+    except JobError as exc:
+        return _fail(str(exc), exc.exit_code)
+    import datetime as dt
+    import uuid
+
+    from cloudtrail_etl.job import _absolute
+    from cloudtrail_etl.progress import say
+    from cloudtrail_etl.publish import open_publisher
+    from cloudtrail_etl.storage import Storage
+
+    output = _absolute(args.output).rstrip("/")
+    quarantine = _absolute(args.quarantine or output + "_quarantine").rstrip("/")
+    run_id = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
+    storage = Storage(spark)
+    result: dict = {"output": output, "status": "running", "recovered": [], "error": None}
+    started = time.monotonic()
+    publisher = open_publisher(storage, output, output + "_staging", quarantine, run_id, args.region)
+    code = 0
+    try:
+        say(f"recovering {output}")
+        result["recovered"] = publisher.begin(args.wait_for_lock)
+        result["status"] = "succeeded"
+        if not result["recovered"]:
+            say("nothing to recover: no crashed run had left anything")
+    except JobError as exc:
+        result["status"], result["error"] = "failed", str(exc)
+        code = _fail(str(exc), exc.exit_code)
+    except Exception as exc:
+        result["status"], result["error"] = "failed", describe(exc)
+        code = _fail(describe(exc), 1)
+    finally:
+        publisher.release()
+    result["duration_s"] = round(time.monotonic() - started, 2)
+    text = json.dumps(result)
+    print(text)
+    if args.report:
+        try:
+            storage.write_text(args.report, text + "\n")
+        except Exception as exc:
+            return _fail(f"could not write the report to {args.report}: {str(exc).splitlines()[0]}", 6)
     return code
 
 
@@ -183,9 +309,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(USAGE)
         return 0 if args else 2
     command, rest = args[0], args[1:]
-    commands = {"run": run_command, "verify": verify_command, "sample": sample_command, "ddl": ddl_command}
+    commands = {
+        "run": run_command,
+        "recover": recover_command,
+        "verify": verify_command,
+        "sample": sample_command,
+        "ddl": ddl_command,
+    }
     if command not in commands:
-        return _fail(f"unknown command {command!r} (expected run, verify, sample or ddl)", 2)
+        return _fail(f"unknown command {command!r} (expected run, recover, verify, sample or ddl)", 2)
     try:
         return commands[command](rest)
     except BrokenPipeError:  # `cloudtrail-etl ddl | head`

@@ -75,6 +75,7 @@ class JobConfig:
     verify_digests: bool = False
     public_keys: str | None = None
     source: str = DEFAULT_SOURCE  # the log type: cloudtrail, vpcflow (sources/)
+    wait_for_lock_s: float = 0.0  # --wait-for-lock: how long to wait for another run's lock on the table
 
     @property
     def plan(self) -> RunPlan:
@@ -112,7 +113,18 @@ def _flag(text: str) -> bool:
     raise argparse.ArgumentTypeError(f"expected true or false, not {text!r}")
 
 
-_FLAG = {"nargs": "?", "const": True, "default": False, "type": _flag}
+# The optional value shows as [true|false] in --help, not as the option's name in capitals.
+_FLAG = {"nargs": "?", "const": True, "default": False, "type": _flag, "metavar": "true|false"}
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, not {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 or more seconds, not {text!r}")
+    return value
 
 
 def add_source_option(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -158,6 +170,7 @@ def add_run_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         help="for --verify-digests: JSON of `aws cloudtrail list-public-keys` (default: ask CloudTrail)",
     )
     parser.add_argument("--report", help="also write the JSON run report to this path (local or s3://)")
+    add_wait_for_lock(parser)
     parser.add_argument(
         "--quarantine", help="where unusable records go (default: OUTPUT_quarantine, outside the table)"
     )
@@ -183,8 +196,22 @@ def add_run_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     return parser
 
 
+def add_wait_for_lock(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--wait-for-lock",
+        type=_seconds,
+        default=0.0,
+        metavar="SECONDS",
+        help="when another run holds the table's lock, wait up to this long for it (default 0: fail at once, exit 11)",
+    )
+
+
 def run_parser(prog: str = "cloudtrail-etl run") -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=prog, allow_abbrev=False, description="Convert one KST day to Parquet.")
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        allow_abbrev=False,
+        description="Convert KST days of CloudTrail files (one day, a range or the last N days) to Parquet.",
+    )
     return _error_exit(add_run_options(parser))
 
 
@@ -287,6 +314,7 @@ def config_from_namespace(ns: argparse.Namespace) -> JobConfig:
         verify_digests=ns.verify_digests,
         public_keys=ns.public_keys,
         source=ns.source,
+        wait_for_lock_s=ns.wait_for_lock,
     )
 
 

@@ -212,6 +212,8 @@ def discover(
 ) -> DayInput:
     """List the UTC folders `folder_days` of every (selected) account and region under `input_uri`, each once;
     files named with a delivery time before `delivered_since` are set aside (`skipped`)."""
+    if not is_s3(input_uri) and not os.path.exists(urlparse(input_uri).path if "://" in input_uri else input_uri):
+        raise InputNotFound(f"--input {input_uri} does not exist")
     input_uri = trail_root(input_uri)
     lister = make_lister(input_uri, s3_client)
     if not lister.exists("AWSLogs"):

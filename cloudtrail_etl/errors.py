@@ -69,6 +69,18 @@ class IntegrityFailed(JobError):
     exit_code = 10
 
 
+class TableLocked(JobError):
+    """Another run holds the table's lock (it is named); nothing was changed. --wait-for-lock waits for it."""
+
+    exit_code = 11
+
+
+class RecoveryFailed(JobError):
+    """A crashed run left a folder that is neither its old nor its new version: it is named, nothing else changed."""
+
+    exit_code = 12
+
+
 EXIT_CODES = {
     cls.exit_code: cls
     for cls in (
@@ -81,6 +93,8 @@ EXIT_CODES = {
         JavaMissing,
         DayWouldShrink,
         IntegrityFailed,
+        TableLocked,
+        RecoveryFailed,
     )
 }
 

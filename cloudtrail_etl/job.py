@@ -41,6 +41,7 @@ from cloudtrail_etl.report import (
     KEPT_FEWER_ROWS,
     NO_EVENTS,
     NO_INPUT,
+    NOT_WRITTEN,
     REASON_UNREADABLE,
     REASON_ZERO_BYTES,
     WRITTEN,
@@ -50,7 +51,7 @@ from cloudtrail_etl.report import (
 )
 from cloudtrail_etl.sources import LogSource, get_source
 from cloudtrail_etl.storage import Storage
-from cloudtrail_etl.writer import publish, write_days
+from cloudtrail_etl.writer import write_days
 
 MAX_LISTED_BAD_FILES = 1000
 UNMAPPED = "unmapped"  # a table's column of what its schema does not know, where the source has one
@@ -89,6 +90,7 @@ class Job:
         self.staging_run = f"{_absolute(config.staging_root).rstrip('/')}/{self.run_id}"
         self.integrity_problems: list[str] = []
         self.deferred: list[JobError] = []  # failures that let the rest of the run go on, raised at its end
+        self.publisher = None  # the table's lock, recovery and journaled swaps (publish.py), from _run() on
         days = self.plan.days
         self.report = RunReport(
             source=self.source.name,
@@ -121,8 +123,13 @@ class Job:
             self.report.error = describe(exc)
             if not isinstance(exc, JobError):
                 self.report.error_causes = error_causes(exc)
+            for day_report in self.report.days:
+                if day_report.status == "running":
+                    day_report.status = NOT_WRITTEN
             raise
         finally:
+            if self.publisher is not None:  # HOOK 3 (crash-safety): release the table's lock, also on failure
+                self.publisher.release()
             self.report.duration_s = round(time.monotonic() - started, 2)
 
     def _run(self) -> None:
@@ -135,6 +142,14 @@ class Job:
             from cloudtrail_etl.aws import client
 
             self.s3_client = client("s3", config.region)
+        # HOOK 1 (crash-safety): the table's lock, then whatever crashed runs left, before anything is read or changed.
+        from cloudtrail_etl.publish import open_publisher
+
+        staging_root, quarantine_root = _absolute(config.staging_root), _absolute(config.quarantine_root)
+        self.publisher = open_publisher(
+            self.storage, self.output, staging_root, quarantine_root, self.run_id, config.region
+        )
+        report.recovered = self.publisher.begin(config.wait_for_lock_s)
         span = f"{plan.first_day}" + (f"..{plan.last_day}" if plan.last_day != plan.first_day else "")
         say(f"listing {len(plan.folder_days)} UTC folders per account and region for KST {span} under {config.input}")
         run_input = self.source.discover(
@@ -209,7 +224,6 @@ class Job:
         written_days = [d for d in report.days if d.status == WRITTEN]
         if report.rows_with_unmapped and written_days:
             report.unmapped_fields = self._unmapped_fields([d.output_path for d in written_days])
-        self.storage.delete(self.staging_run)  # kept when anything above failed: it may hold a day being swapped
         self.deferred += self._kept_days_errors()
         if written_days and (config.catalog_table or config.crawler):
             # Imported only when asked for: a run without a catalog step needs no boto3 on the cluster's Python.
@@ -220,6 +234,9 @@ class Job:
                 report.catalog = publish_days(config, [d.target_date.replace("-", "") for d in written_days])
             except CatalogFailed as exc:
                 self.deferred.append(exc)
+        # HOOK 2b (crash-safety): the staging folder and its journal go last, after the catalog step; kept when
+        # anything above failed, for the next run's recovery.
+        self.publisher.finish()
 
     def _write_staged_days(self, run_input: DayInput) -> tuple[dict, dict]:
         """Convert the run's files into staging: the source's fast read where it has one, checked after the write,
@@ -402,6 +419,7 @@ class Job:
         ready = [d for d in report.days if d.events_in_day and d.target_date.replace("-", "") not in blocked]
         rows_before = {} if config.allow_fewer_rows else self._rows_before(ready)
         quarantine_root = _absolute(config.quarantine_root).rstrip("/")
+        swaps, swapped_day = [], {}
         for day_report, day in zip(report.days, self.plan.days):
             code = proc_ymd(day)
             day_report.rows_before = rows_before.get(day_report.output_path)
@@ -412,22 +430,54 @@ class Job:
             elif day_report.rows_before is not None and day_report.rows_written < day_report.rows_before:
                 day_report.status = KEPT_FEWER_ROWS
             else:
-                trash = f"{self.staging_run}/replaced/{code}"
-                publish(self.storage, self._day_path(day, f"{self.staging_run}/table"), day_report.output_path, trash)
-                day_report.status = WRITTEN
-                written = self.storage.list_files(day_report.output_path)
-                day_report.output_files = len(written)
-                day_report.output_bytes = sum(size for _, size in written)
+                staged = self._day_path(day, f"{self.staging_run}/table")
+                swaps.append(self._swap(f"{T.PROC_YMD}={code}", staged, day_report.output_path, code))
+                swapped_day[day_report.output_path] = day_report
             # Quarantined records are kept whatever became of the day: they belong to no day's rows.
             staged_quarantine = self._day_path(day, f"{self.staging_run}/quarantine")
             if day_report.events_quarantined and self.storage.exists(staged_quarantine):
                 target = self._day_path(day, quarantine_root)  # replaced on a re-run, like the day itself
-                publish(self.storage, staged_quarantine, target, f"{self.staging_run}/replaced/q{code}")
+                swaps.append(self._swap(f"quarantine {T.PROC_YMD}={code}", staged_quarantine, target))
                 report.quarantine_path = target if len(report.days) == 1 else quarantine_root
+
+        def swapped(target: str) -> None:
+            day_report = swapped_day.get(target)
+            if day_report is not None:  # a day (not a quarantine folder) is in the table
+                day_report.status = WRITTEN
+                files = self.storage.list_files(target)
+                day_report.output_files = len(files)
+                day_report.output_bytes = sum(size for _, size in files)
+
+        # HOOK 2a (crash-safety): one journaled publish of every folder the run replaces.
+        codes = [d.target_date.replace("-", "") for d in swapped_day.values()]
+        self.publisher.publish(swaps, self._catalog_step(codes), on_done=swapped)
+        for day_report in report.days:
             say(
                 f"day {day_report.target_date}: {day_report.status}, {day_report.rows_written} rows "
                 f"({day_report.duplicates_dropped} duplicates dropped)"
             )
+
+    def _swap(self, label: str, staged: str, target: str, code: str | None = None):
+        """A folder to replace; with --catalog-table on S3, the day's partition is repointed during its swap."""
+        from cloudtrail_etl.publish import partition_of, plan_swap
+
+        partition = None
+        if code and self.config.catalog_table and is_s3(target):
+            from cloudtrail_etl.catalog import partition_location, partition_location_now
+
+            database, table = self.config.catalog_table.split(".", 1)
+            glue = self.publisher.glue(self.config.region)
+            if partition_location_now(glue, database, table, [code]):  # a new day has no partition to repoint yet
+                location = partition_location(self.config.output, code)
+                partition = partition_of(location, staged, [code], database, table, self.config.region)
+        return plan_swap(self.publisher.files, label, staged, target, partition)
+
+    def _catalog_step(self, day_codes: list[str]):
+        if not day_codes or not (self.config.catalog_table or self.config.crawler):
+            return None
+        from cloudtrail_etl.catalog import catalog_step
+
+        return catalog_step(self.config, day_codes)
 
     def _kept_days_errors(self) -> list[JobError]:
         """The failures of the days left as they were (bad files: 5, fewer rows: 9), to be raised at the end."""

@@ -12,6 +12,7 @@ NO_INPUT = "no_input"  # no delivery file that its single-day run would read, an
 NO_EVENTS = "no_events"  # files read, but none of its events
 KEPT_BAD_FILES = "kept: unreadable files"  # a file that could hold its events could not be read
 KEPT_FEWER_ROWS = "kept: fewer rows"  # the new version would hold fewer rows than the table has now
+NOT_WRITTEN = "not written: the run failed"  # the run failed before the day was written (it is as it was)
 
 # Why a listed file was not read, whatever the source (sources say why a file they read is unusable).
 REASON_UNREADABLE = "unreadable: corrupt, truncated or empty gzip"
@@ -77,6 +78,9 @@ class RunReport:
     output_bytes: int = 0
     days: list[DayReport] = dataclasses.field(default_factory=list)
     catalog: dict[str, Any] = dataclasses.field(default_factory=dict)
+    # What crashed runs had left, found and finished before this run changed anything (publish.py):
+    # {"day": folder label or null, "action": rolled forward / rolled back / ..., "run_id": the crashed run}.
+    recovered: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     integrity: dict[str, Any] | None = None  # --verify-digests: the digest check of the days (integrity/report.py)
     duration_s: float = 0.0
     spark_version: str = ""

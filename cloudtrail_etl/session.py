@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import collections
 import contextlib
 import os
@@ -77,7 +78,19 @@ def _log4j2_options() -> str:
     handle, path = tempfile.mkstemp(prefix="cloudtrail-etl-log4j2-", suffix=".properties")
     with os.fdopen(handle, "w") as out:
         out.write(_LOG4J2_PROPERTIES.format(level=level, root_level=level if level in _MORE_THAN_WARN else "WARN"))
+    _LOG4J2_FILES.append(path)
+    atexit.register(_remove_log4j2_files)  # also when the JVM never started
     return f"-Dlog4j2.configurationFile=file:{path}"
+
+
+_LOG4J2_FILES: list[str] = []
+
+
+def _remove_log4j2_files() -> None:
+    """The JVM reads its logging configuration once, at start-up: the file is not needed once Spark runs."""
+    while _LOG4J2_FILES:
+        with contextlib.suppress(OSError):
+            os.unlink(_LOG4J2_FILES.pop())
 
 
 def quiet_handled_conditions(spark: SparkSession) -> None:
@@ -129,6 +142,7 @@ def _get_spark(app_name: str) -> SparkSession:
         for key, value in local.items():
             builder = builder.config(key, value)
     spark = builder.getOrCreate()
+    _remove_log4j2_files()  # log4j2 configured itself when the JVM started
     quiet_handled_conditions(spark)
     apply_job_conf(spark)
     return spark

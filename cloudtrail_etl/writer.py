@@ -1,9 +1,5 @@
-"""Write a day as Parquet into a staging folder, then move it into the table in one step.
-
-Readers of the table never see a half-written day: Spark writes (and may crash) in staging, outside the table
-root, and the finished day replaces the old one by directory renames. On HDFS and local disks a rename is atomic;
-on S3 it is a copy then a delete, so the swap itself (seconds) is the only window, never the whole Spark write.
-"""
+"""Write days as Parquet into a staging folder, outside the table root: Spark writes (and may crash) there, and
+publish.py swaps each finished day into the table."""
 
 from __future__ import annotations
 
@@ -11,7 +7,6 @@ from collections.abc import Sequence
 
 from pyspark.sql import DataFrame
 
-from cloudtrail_etl.storage import Storage
 from cloudtrail_etl.transform import PROC_YMD
 
 # Row groups of ~8 MiB (uncompressed) give a day a few dozen of them, so a filter on the sort columns reads one or two.
@@ -40,22 +35,3 @@ def write_days(
     ordered = df.sortWithinPartitions(PROC_YMD, *sort_columns)
     options = parquet_options(bloom_filter_columns)
     ordered.write.mode("overwrite").partitionBy(PROC_YMD).options(**options).parquet(uri)
-
-
-def publish(storage: Storage, staged: str, target: str, trash: str) -> None:
-    """Replace `target` with `staged`; the previous content goes to `trash` and is deleted after the swap."""
-    had_previous = storage.exists(target)
-    if had_previous:
-        storage.rename(target, trash)
-    try:
-        storage.rename(staged, target)
-    except Exception as exc:
-        if had_previous:  # put the previous day back; on S3 a failed move may have copied part of the new one
-            try:
-                storage.delete(target)
-                storage.rename(trash, target)
-            except Exception:
-                raise OSError(f"could not publish {target} nor restore it; the previous day is in {trash}") from exc
-        raise
-    if had_previous:
-        storage.delete(trash)

@@ -6,7 +6,9 @@ What is derived from the code, so that a new call fails the policy test until th
   each catalog mode (`update_catalog_table` for table mode, `run_crawler` for crawler mode) through the module's own
   functions. The method name gives the IAM action (`get_table` -> `glue:GetTable`); the resource ARNs Glue
   authorizes come from the kind of object (catalog + database, + table, or the crawler).
-* S3 from boto3: every client method (and paginator) in `cloudtrail_etl/discovery.py`, mapped by `S3_BOTO3_ACTIONS`.
+* S3 from boto3: every client method (and paginator) in `cloudtrail_etl/discovery.py`, mapped by `S3_BOTO3_ACTIONS`,
+  and those of the publish protocol on an S3 table (`files.py`, `lock.py`: `publish_s3_methods`), whose requests
+  `publish_calls` models.
 
 What cannot be read from the code, because Hadoop's FileSystem (S3A; EMRFS on EMR and Glue) turns each
 `exists`/`mkdirs`/`rename`/`delete`/Spark read or write into S3 requests: an explicit table, `hadoop_calls`, one
@@ -44,14 +46,24 @@ S3_BOTO3_ACTIONS = {
     "list_objects": "s3:ListBucket",
     "head_object": "s3:GetObject",
     "get_object": "s3:GetObject",
+    "put_object": "s3:PutObject",
+    "copy_object": "s3:PutObject",  # and s3:GetObject on the source
+    "delete_object": "s3:DeleteObject",
+    "delete_objects": "s3:DeleteObject",  # of every key in the request
 }
+# The publish protocol's S3 requests (files.py, lock.py) that publish_calls models.
+PUBLISH_S3_MODELLED = {"list_objects_v2", "get_object", "put_object", "copy_object", "delete_object", "delete_objects"}
 # Catalog calls reached from an entry point but made only on a path the templates do not support, with why.
 CATALOG_EXCLUSIONS = {
     ("crawler", "create_crawler"): "only with --create-crawler (needs iam:PassRole); the stacks create the crawler",
     ("crawler", "get_database"): "only with --create-crawler (the database of a crawler being created)",
     ("crawler", "create_database"): "only with --create-crawler (the database of a crawler being created)",
 }
-CATALOG_ENTRY_POINTS = {"table": "update_catalog_table", "crawler": "run_crawler"}
+# Table mode: the catalog step, and the partition repointed during an S3 swap (publish.py via job.py).
+CATALOG_ENTRY_POINTS = {
+    "table": ("update_catalog_table", "partition_location_now", "point_partition"),
+    "crawler": ("run_crawler", "restart_crawler"),  # the latter: a recovery repeating a crashed run's crawl
+}
 
 
 @dataclass(frozen=True)
@@ -107,7 +119,7 @@ def catalog_glue_methods(mode: str, path: Path = PACKAGE / "catalog.py") -> set[
     functions = _module_functions(path)
     seen: set[str] = set()
     methods: set[str] = set()
-    pending = [CATALOG_ENTRY_POINTS[mode]]
+    pending = list(CATALOG_ENTRY_POINTS[mode])
     while pending:
         name = pending.pop()
         if name in seen:
@@ -142,6 +154,24 @@ def discovery_s3_methods(path: Path = PACKAGE / "discovery.py") -> set[str]:
             methods.add(str(argument.value))
         else:
             methods.add(node.func.attr)
+    return methods
+
+
+def publish_s3_methods(paths: tuple[Path, ...] = (PACKAGE / "files.py", PACKAGE / "lock.py")) -> set[str]:
+    """boto3 S3 operations of the publish protocol: `self.s3.<method>(...)`, `self.client.<method>(...)` and
+    `get_paginator("<method>")`."""
+    methods: set[str] = set()
+    for path in paths:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            receiver = node.func.value
+            if not (isinstance(receiver, ast.Attribute) and receiver.attr in ("s3", "client")):
+                continue
+            if node.func.attr == "get_paginator":
+                methods.add(str(node.args[0].value))  # type: ignore[attr-defined]
+            elif node.func.attr != "exceptions":
+                methods.add(node.func.attr)
     return methods
 
 
@@ -327,11 +357,10 @@ def hadoop_calls(layout: Layout, day: dt.date, run_id: str = "20260102T160000Z-0
     calls = _Calls(layout)
     out, log = layout.output_bucket, layout.log_bucket
     table, staging = layout.output_prefix, f"{layout.output_prefix}_staging"
-    quarantine = f"{layout.output_prefix}_quarantine"
     code = f"{day:%Y%m%d}"
     run = f"{staging}/{run_id}"
     staged_table = f"{run}/table"  # one partitioned write of all the run's days
-    staged, target, trash = f"{staged_table}/proc_ymd={code}", f"{table}/proc_ymd={code}", f"{run}/replaced/{code}"
+    target = f"{table}/proc_ymd={code}"
     staged_quarantine = f"{run}/quarantine/proc_ymd={code}"
 
     # Read: Spark's file index is given the day folders; it checks and lists each, then opens the files.
@@ -349,23 +378,12 @@ def hadoop_calls(layout: Layout, day: dt.date, run_id: str = "20260102T160000Z-0
     calls.put(out, f"{run}/", "writable check: marker of the emptied parent")
 
     calls.spark_write(out, staged_table, table, "staged write (partitionBy proc_ymd)")
+    calls.dir_status(out, target, "rows before: does the day exist (shrink check)")
     calls.list_dir(out, target, "rows before: the existing day's footers (shrink check)")
     calls.get(out, f"{target}/part-00000", "rows before: the existing day's footers (shrink check)")
 
-    # Publish: the previous day moves to the run's trash, the staged day into the table, then clean-up.
-    calls.dir_status(out, target, "publish: does the day exist")
-    calls.dir_status(out, run, "publish: mkdirs of trash's parent")
-    calls.rename(out, target, trash, ["part-00000"], "publish: previous day to trash")
-    calls.dir_status(out, table, "publish: mkdirs of the table root")
-    calls.parents(out, table, table, "publish: mkdirs of the table root (first run)")
-    calls.put(out, f"{table}/", "publish: table root marker (first run)")
-    calls.rename(out, staged, target, ["part-00000", "_SUCCESS"], "publish: staged day into the table")
-    calls.add(f"LIST s3://{out}/{trash}/ (delete trash)", _list(out, trash + "/", False))
-    calls.delete(out, f"{trash}/part-00000", "delete trash")
-    calls.dir_status(out, run, "delete staging run")
-    calls.delete(out, f"{run}/", "delete staging run marker")
-    calls.put(out, f"{staging}/", "delete staging run: marker of the emptied parent")
-    calls.dir_status(out, staging, "staging root status")
+    # Lock, recovery, journal, swap and clean-up: boto3 requests of files.py and lock.py (publish_calls).
+    calls.calls += publish_calls(layout, code, run)
 
     # Report of the written files, and the unmapped-fields read back.
     calls.list_dir(out, target, "list written files")
@@ -378,10 +396,7 @@ def hadoop_calls(layout: Layout, day: dt.date, run_id: str = "20260102T160000Z-0
     calls.spark_write(out, staged_quarantine, table, "quarantine write")
     calls.list_dir(out, staged_quarantine, "quarantine read back")
     calls.get(out, f"{staged_quarantine}/part-00000", "quarantine read back")
-    calls.dir_status(out, f"{quarantine}/proc_ymd={code}", "quarantine publish: does the day exist")
-    calls.rename(out, f"{quarantine}/proc_ymd={code}", f"{run}/replaced/q{code}", ["part-00000"], "quarantine: old")
-    calls.dir_status(out, quarantine, "quarantine root status")
-    calls.rename(out, staged_quarantine, f"{quarantine}/proc_ymd={code}", ["part-00000"], "quarantine publish")
+    calls.calls += publish_calls(layout, code, run, quarantine=True)
 
     # Report (--report): Hadoop create() of one file, overwriting the previous one.
     calls.dir_status(out, layout.report, "report create")
@@ -401,6 +416,37 @@ def hadoop_calls(layout: Layout, day: dt.date, run_id: str = "20260102T160000Z-0
     # The code: the entry scripts and the package zip.
     for name in ("glue_job.py", "spark_submit_job.py", "cloudtrail_etl.zip"):
         calls.get(layout.code_bucket, f"{layout.code_prefix}/{name}", "code")
+    return calls.calls
+
+
+def publish_calls(layout: Layout, code: str, run: str, quarantine: bool = False) -> list[Call]:
+    """The S3 requests of the publish protocol (publish.py through files.py and lock.py) for one day's folder.
+
+    Lock: PutObject If-None-Match, GetObject of a holder's lock, PutObject If-Match (renewal, takeover),
+    DeleteObject If-Match (release). Recovery: delimiter listings of the staging root and each run folder, GetObject
+    of journals. Swap: listings of the staged and target folders, PutObject of journal records, a CopyObject per new
+    file, DeleteObjects of the old files, then of the run folder (a listing without delimiter)."""
+    calls = _Calls(layout)
+    out, staging = layout.output_bucket, f"{layout.output_prefix}_staging"
+    lock = f"{staging}/_lock.json"
+    if quarantine:
+        staged, target = f"{run}/quarantine/proc_ymd={code}", f"{layout.output_prefix}_quarantine/proc_ymd={code}"
+    else:
+        staged, target = f"{run}/table/proc_ymd={code}", f"{layout.output_prefix}/proc_ymd={code}"
+    calls.put(out, lock, "publish: lock: create, renew, take over")
+    calls.get(out, lock, "publish: lock: read the holder")
+    calls.delete(out, lock, "publish: lock: release")
+    calls.list_dir(out, staging, "publish: recovery: run folders")
+    calls.list_dir(out, run, "publish: recovery: journal records")
+    calls.get(out, f"{run}/_journal-0000.json", "publish: recovery: journal")
+    calls.put(out, f"{run}/_journal-0000.json", "publish: journal")
+    calls.list_dir(out, staged, "publish: swap: staged files")
+    calls.list_dir(out, target, "publish: swap: the target's files")
+    calls.copy(out, f"{staged}/part-00000", f"{target}/part-00000", "publish: swap: new file in")
+    calls.delete(out, f"{target}/part-00000.old", "publish: swap: old file out (DeleteObjects)")
+    calls.add(f"LIST s3://{out}/{run}/ (publish: clean-up)", _list(out, run + "/", False))
+    calls.delete(out, f"{staged}/part-00000", "publish: clean-up: run folder (DeleteObjects)")
+    calls.delete(out, f"{run}/_journal-0000.json", "publish: clean-up: run folder (DeleteObjects)")
     return calls.calls
 
 

@@ -202,6 +202,8 @@ def test_exit_codes(tmp_path, capsys):
     assert run_command(["--input", str(tmp_path), "--output", str(tmp_path / "o"), "--date", "2026-02-30"]) == 2
     assert "not a real calendar day" in capsys.readouterr().err
     assert run_command(["--input", str(tmp_path / "missing"), "--output", str(tmp_path / "o"), "--date", DAY]) == 3
+    assert f"--input {tmp_path / 'missing'} does not exist" in capsys.readouterr().err
+    assert run_command(["--input", str(tmp_path), "--output", str(tmp_path / "o"), "--date", DAY]) == 3
     assert "no AWSLogs/" in capsys.readouterr().err
     (tmp_path / "AWSLogs").mkdir()
     assert run_command(["--input", str(tmp_path), "--output", str(tmp_path / "o"), "--date", DAY]) == 0

@@ -52,8 +52,10 @@ def test_account_and_region_filters(trail):
 
 
 def test_missing_input_is_a_distinct_error(tmp_path):
-    with pytest.raises(InputNotFound, match="no AWSLogs"):
+    with pytest.raises(InputNotFound, match="nowhere does not exist"):
         discover_day(str(tmp_path / "nowhere"), DAY)
+    with pytest.raises(InputNotFound, match="no AWSLogs"):  # it exists, but holds no trail
+        discover_day(str(tmp_path), DAY)
 
 
 def test_day_without_files_is_empty_not_an_error(trail):

@@ -17,6 +17,7 @@ import pytest
 from tests.iam_policy import Request, evaluate, policy_statements, resolve_template, role_statements
 from tests.job_requests import (
     CATALOG_EXCLUSIONS,
+    PUBLISH_S3_MODELLED,
     Call,
     Layout,
     catalog_calls,
@@ -26,6 +27,7 @@ from tests.job_requests import (
     glue_action,
     job_calls,
     not_granted,
+    publish_s3_methods,
 )
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
@@ -233,7 +235,8 @@ def test_the_policies_of_commit_92d1d76_fail_the_check() -> None:
     assert all(call.what.startswith("HEAD ") for call in refused), what
     day_folder = f"HEAD s3://{layout.log_bucket}/logs/AWSLogs/{layout.account}/CloudTrail/{layout.region}/2026/01/01 ("
     assert any(name.startswith(day_folder) for name in what), what
-    assert any(name.startswith(f"HEAD s3://{layout.output_bucket}/{layout.output_prefix} (") for name in what), what
+    table_day = f"HEAD s3://{layout.output_bucket}/{layout.output_prefix}/proc_ymd=20260102 ("
+    assert any(name.startswith(table_day) for name in what), what
     staging_root = f"HEAD s3://{layout.output_bucket}/{layout.output_prefix}_staging ("
     assert any(name.startswith(staging_root) for name in what), what
 
@@ -325,6 +328,12 @@ def test_a_new_glue_call_fails_the_check_until_granted(tmp_path: Path) -> None:
 
 def test_discovery_s3_calls_are_read_from_discovery_py() -> None:
     assert discovery_s3_methods() == {"list_objects_v2"}
+
+
+def test_the_publish_protocols_s3_calls_are_the_modelled_ones() -> None:
+    """files.py and lock.py drive an S3 table with boto3: a new kind of request must be modelled in publish_calls."""
+    assert publish_s3_methods() == PUBLISH_S3_MODELLED
+    assert {"get_partition", "update_partition"} <= catalog_glue_methods("table")
 
 
 def test_s3_requests_cover_every_kind_of_step() -> None:

@@ -31,6 +31,7 @@ ACCOUNT_FOLDER = "AWSLogs/218007301253/CloudTrail/us-east-1/2023/07/10"
 INPUT = f"s3://{BUCKET}/logs"
 OUTPUT = f"s3://{BUCKET}/lake/cloudtrail"
 REPORT = f"s3://{BUCKET}/lake/report.json"
+REPORT_REFUSED = f"s3://{BUCKET}/lake/report-refused.json"
 DAY_PREFIX = "lake/cloudtrail/proc_ymd=20230710/"
 STAGING_PREFIX = "lake/cloudtrail_staging/"
 
@@ -68,6 +69,12 @@ def s3a_submit_args(jars, endpoint: str) -> str:
 
 
 def run_job(jars, endpoint: str) -> subprocess.CompletedProcess:
+    process = start_job(jars, endpoint, REPORT)
+    stdout, stderr = process.communicate(timeout=600)
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
+def start_job(jars, endpoint: str, report: str) -> subprocess.Popen:
     env = {
         **os.environ,
         "AWS_ENDPOINT_URL": endpoint,  # boto3 (discovery) -> moto
@@ -78,13 +85,13 @@ def run_job(jars, endpoint: str) -> subprocess.CompletedProcess:
         "SPARK_LOCAL_IP": "127.0.0.1",  # the driver binds to loopback only
     }
     env.pop("PYSPARK_GATEWAY_PORT", None)
-    args = ["--input", INPUT, "--output", OUTPUT, "--date", "2023-07-10", "--report", REPORT]
-    return subprocess.run(
+    args = ["--input", INPUT, "--output", OUTPUT, "--date", "2023-07-10", "--report", report]
+    return subprocess.Popen(
         [sys.executable, "-m", "cloudtrail_etl", "run", *args],
         env=env,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=600,
     )
 
 
@@ -164,9 +171,23 @@ def test_spark_reads_and_publishes_the_day_through_s3_uris(s3_jars, trail, moto_
     assert leftovers_in_staging(s3) == []
     assert keys(s3, "lake/cloudtrail_quarantine/") == []
 
-    second = run_job(s3_jars, moto_endpoint)
-    assert second.returncode == 0, explain(second)
-    again = report_object(s3)
+    # Two re-runs of the day started at the same moment: one takes the table's lock (a conditional PutObject), the
+    # other refuses at once with exit 11, naming the holder, and changes nothing.
+    pair = [start_job(s3_jars, moto_endpoint, REPORT), start_job(s3_jars, moto_endpoint, REPORT_REFUSED)]
+    outputs = [process.communicate(timeout=600) for process in pair]
+    done = [subprocess.CompletedProcess(p.args, p.returncode, out, err) for p, (out, err) in zip(pair, outputs)]
+    assert sorted(d.returncode for d in done) == [0, 11], "\n".join(explain(d) for d in done)
+    winner = [d.returncode for d in done].index(0)
+    refused = done[1 - winner]
+    assert "is being written by run " in refused.stderr
+    report_keys = ["lake/report.json", "lake/report-refused.json"]  # where each of the pair wrote its report
+
+    def written_report(index: int) -> dict:
+        return json.loads(s3.get_object(Bucket=BUCKET, Key=report_keys[index])["Body"].read())
+
+    refused_report = written_report(1 - winner)
+    assert refused_report["status"] == "failed" and refused_report["rows_written"] == 0
+    again = written_report(winner)
     assert again["rows_written"] == 2900 and again["output_files"] == len(parquet_keys(s3))
     second_keys = parquet_keys(s3)
     assert set(second_keys).isdisjoint(first_keys)  # the partition was replaced, not appended to
