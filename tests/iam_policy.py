@@ -6,7 +6,8 @@ Two small pieces, no AWS involved:
   AllowedPattern checked) and pseudo parameters, evaluate Conditions and the intrinsic functions the templates use,
   drop `AWS::NoValue`. `role_statements` then collects what a role is granted: its inline `Policies`, the managed
   policies of the template it lists in `ManagedPolicyArns`, and `AWS::IAM::Policy`/`ManagedPolicy` resources that
-  name it in `Roles`.
+  name it in `Roles`. `failed_rules` evaluates the template's Rules, which CloudFormation checks before it creates
+  or updates anything.
 * `evaluate`: one request (action, resource ARN, request context) against statements, as IAM evaluates an
   identity policy in one account: an explicit Deny wins, otherwise an Allow is needed, otherwise implicit deny.
   Action, NotAction, Resource, NotResource with `*`/`?` wildcards (actions case-insensitive), and the condition
@@ -159,6 +160,9 @@ def _function(name: str, value: Any, context: Resolved) -> Any:
         return all(_resolve(item, context) for item in value)
     if name == "Or":
         return any(_resolve(item, context) for item in value)
+    if name == "Contains":  # Rules only: is the value one of the list's
+        items, wanted = (_resolve(item, context) for item in value)
+        return str(wanted) in [str(item) for item in items]
     if name == "Sub":
         if isinstance(value, str):
             return _sub(value, {}, context)
@@ -205,6 +209,19 @@ def resolve_template(path: Path | str, overrides: dict[str, str], text: Optional
     for name in template.get("Conditions", {}):
         _condition(name, context)
     return context
+
+
+def failed_rules(resolved: Resolved) -> list[str]:
+    """The assertions of the template's Rules that fail for the resolved parameters, as "RULE: AssertDescription":
+    CloudFormation would refuse the stack with that message."""
+    failed = []
+    for name, rule in resolved.template.get("Rules", {}).items():
+        if "RuleCondition" in rule and not _resolve(rule["RuleCondition"], resolved):
+            continue
+        for assertion in rule["Assertions"]:
+            if not _resolve(assertion["Assert"], resolved):
+                failed.append(f"{name}: {assertion.get('AssertDescription', '')}")
+    return failed
 
 
 def _policy_documents(resources: dict[str, dict[str, Any]], role: str) -> list[dict[str, Any]]:
