@@ -8,7 +8,13 @@ What is derived from the code, so that a new call fails the policy test until th
   authorizes come from the kind of object (catalog + database, + table, or the crawler).
 * S3 from boto3: every client method (and paginator) in `cloudtrail_etl/discovery.py`, mapped by `S3_BOTO3_ACTIONS`,
   and those of the publish protocol on an S3 table (`files.py`, `lock.py`: `publish_s3_methods`), whose requests
-  `publish_calls` models.
+  `publish_calls` models. The flow log source's own boto3 call (the ranged GET of one file's first line per flow
+  log, `sources/vpcflow.py`) is checked by `source_s3_methods`.
+
+A run reads the files of one source (`Layout.source`): CloudTrail's under `AWSLogs/[o-ORG/]ACCOUNT/CloudTrail/` (and
+the digests under `CloudTrail-Digest/`), or VPC flow logs under `AWSLogs/ACCOUNT/vpcflowlogs/` and the
+Hive-compatible `AWSLogs/aws-account-id=ACCOUNT/aws-service=vpcflowlogs/`. Everything after the read (staging,
+publish, quarantine, report, catalog) is the same for both.
 
 What cannot be read from the code, because Hadoop's FileSystem (S3A; EMRFS on EMR and Glue) turns each
 `exists`/`mkdirs`/`rename`/`delete`/Spark read or write into S3 requests: an explicit table, `hadoop_calls`, one
@@ -79,6 +85,7 @@ class Layout:
     database: str = "cloudtrail"
     table: str = "cloudtrail"
     crawler: str = "cloudtrail-etl-crawler"
+    source: str = "cloudtrail"  # the job's --source: cloudtrail or vpcflow
     report_key: str = ""  # default: OUTPUT_reports/cloudtrail-etl-latest.json
     log_kms_key: str = ""
     output_kms_key: str = ""
@@ -334,8 +341,62 @@ class _Calls:
 # --- the run -------------------------------------------------------------------------------------------------------
 
 
+def source_s3_methods(path: Path = PACKAGE / "sources" / "vpcflow.py") -> set[str]:
+    """boto3 S3 operations a source module calls itself: `s3_client.<method>(...)`."""
+    methods: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            receiver = node.func.value
+            if isinstance(receiver, ast.Name) and receiver.id == "s3_client":
+                methods.add(node.func.attr)
+    return methods
+
+
+# A second region beside the layout's: the flow logs of the model are a daily one and an hourly one (one region
+# each), delivered into plain folders and into Hive-compatible ones.
+FLOW_LOG_HOURLY_REGION = "us-east-1"
+FLOW_LOG_HOUR = "00"
+
+
+def flow_log_streams(layout: Layout) -> list[tuple[str, str, bool]]:
+    """(the folder of one account, service and region, its region, hourly) of the flow logs the model delivers."""
+    root, account = layout.trail_root, layout.account
+    plain = f"{root}/{account}/vpcflowlogs"
+    hive = f"{root}/aws-account-id={account}/aws-service=vpcflowlogs"
+    return [
+        (f"{plain}/{layout.region}", layout.region, False),
+        (f"{plain}/{FLOW_LOG_HOURLY_REGION}", FLOW_LOG_HOURLY_REGION, True),
+        (f"{hive}/aws-region={layout.region}", layout.region, False),
+        (f"{hive}/aws-region={FLOW_LOG_HOURLY_REGION}", FLOW_LOG_HOURLY_REGION, True),
+    ]
+
+
+def flow_log_day_folders(layout: Layout, folder_day: dt.date) -> list[tuple[str, str | None]]:
+    """(folder, the folder that holds its files, or None) of every stream for one UTC date: the day folder, and for
+    an hourly flow log its hour folder under it (the day folder then holds only subfolders)."""
+    found = []
+    for stream, _, hourly in flow_log_streams(layout):
+        hive = "/aws-region=" in stream
+        day = (
+            f"{stream}/year={folder_day:%Y}/month={folder_day:%m}/day={folder_day:%d}"
+            if hive
+            else f"{stream}/{folder_day:%Y/%m/%d}"
+        )
+        hour = f"{day}/hour={FLOW_LOG_HOUR}" if hive else f"{day}/{FLOW_LOG_HOUR}"
+        found += [(day, None), (hour, hour)] if hourly else [(day, day)]
+    return found
+
+
+def flow_log_file(layout: Layout, folder: str, folder_day: dt.date) -> str:
+    """The key of the model's file in `folder`: ACCOUNT_vpcflowlogs_REGION_FLOWLOGID_YYYYMMDDTHHmmZ_HASH.log.gz."""
+    region = FLOW_LOG_HOURLY_REGION if FLOW_LOG_HOURLY_REGION in folder else layout.region
+    flow_log_id = "fl-0hourly0000000000" if region == FLOW_LOG_HOURLY_REGION else "fl-0daily00000000000"
+    return f"{folder}/{layout.account}_vpcflowlogs_{region}_{flow_log_id}_{folder_day:%Y%m%d}T0005Z_1a2b3c4d.log.gz"
+
+
 def discovery_calls(layout: Layout, day: dt.date) -> list[Call]:
-    """boto3 listings of discovery.py for an organization trail and a plain one (the request shapes it sends)."""
+    """boto3 listings of discovery.py (the request shapes it sends): for CloudTrail an organization trail and a plain
+    one; for flow logs the streams of `flow_log_streams`. --accounts and --regions only leave some of these out."""
     methods = discovery_s3_methods()
     unknown = methods - set(S3_BOTO3_ACTIONS)
     if unknown:
@@ -343,10 +404,17 @@ def discovery_calls(layout: Layout, day: dt.date) -> list[Call]:
     if methods - {"list_objects_v2", "list_objects"}:
         raise ValueError(f"discovery.py now calls {sorted(methods)}: model those requests in discovery_calls")
     root, bucket, account = layout.trail_root, layout.log_bucket, layout.account
-    prefixes = [f"{root}/", f"{root}/o-exampleorg/", f"{root}/{account}/CloudTrail/"]
-    prefixes += [f"{root}/o-exampleorg/{account}/CloudTrail/"]
-    for folder in utc_folders(day):
-        prefixes.append(f"{root}/{account}/CloudTrail/{layout.region}/{folder:%Y/%m/%d}/")
+    if layout.source == "vpcflow":
+        prefixes = [f"{root}/", f"{root}/{account}/vpcflowlogs/"]
+        prefixes += [f"{root}/aws-account-id={account}/aws-service=vpcflowlogs/"]
+        prefixes += [
+            f"{folder}/" for folder_day in utc_folders(day) for folder, _ in flow_log_day_folders(layout, folder_day)
+        ]
+    else:
+        prefixes = [f"{root}/", f"{root}/o-exampleorg/", f"{root}/{account}/CloudTrail/"]
+        prefixes += [f"{root}/o-exampleorg/{account}/CloudTrail/"]
+        for folder in utc_folders(day):
+            prefixes.append(f"{root}/{account}/CloudTrail/{layout.region}/{folder:%Y/%m/%d}/")
     calls = [Call(f"boto3 list_objects_v2 s3://{bucket}/{prefix}", (_list(bucket, prefix),)) for prefix in prefixes]
     calls.append(Call(f"boto3 list_objects_v2 MaxKeys=1 s3://{bucket}/{root}/", (_list(bucket, f"{root}/", False),)))
     return calls
@@ -364,12 +432,15 @@ def hadoop_calls(layout: Layout, day: dt.date, run_id: str = "20260102T160000Z-0
     staged_quarantine = f"{run}/quarantine/proc_ymd={code}"
 
     # Read: Spark's file index is given the day folders; it checks and lists each, then opens the files.
-    for folder in utc_folders(day):
-        key = f"{layout.trail_root}/{layout.account}/CloudTrail/{layout.region}/{folder:%Y/%m/%d}"
-        calls.dir_status(log, key, "reader: day folder")
-        calls.list_dir(log, key, "reader: day folder")
-        name = f"{layout.account}_CloudTrail_{layout.region}_{folder:%Y%m%d}T0005Z_abc.json.gz"
-        calls.get(log, f"{key}/{name}", "reader: delivery file")
+    if layout.source == "vpcflow":
+        calls.calls += flow_log_read_calls(layout, day)
+    else:
+        for folder in utc_folders(day):
+            key = f"{layout.trail_root}/{layout.account}/CloudTrail/{layout.region}/{folder:%Y/%m/%d}"
+            calls.dir_status(log, key, "reader: day folder")
+            calls.list_dir(log, key, "reader: day folder")
+            name = f"{layout.account}_CloudTrail_{layout.region}_{folder:%Y%m%d}T0005Z_abc.json.gz"
+            calls.get(log, f"{key}/{name}", "reader: delivery file")
 
     # Writability check (the code change landing in main): a marker written then deleted in the staging run.
     calls.dir_status(out, f"{run}/_writable", "writable check: create")
@@ -403,19 +474,39 @@ def hadoop_calls(layout: Layout, day: dt.date, run_id: str = "20260102T160000Z-0
     calls.dir_status(out, layout.report.rsplit("/", 1)[0], "report parent")
     calls.put(out, layout.report, "report")
 
-    # Verification of digests (--verify-digests, `verify`): list, GET and HEAD the digest files, public keys.
-    for folder in utc_folders(day):
+    # Verification of digests (--verify-digests, `verify`; CloudTrail only): list, GET and HEAD the digest files, the
+    # public keys.
+    for folder in utc_folders(day) if layout.source == "cloudtrail" else ():
         key = f"{layout.trail_root}/{layout.account}/CloudTrail-Digest/{layout.region}/{folder:%Y/%m/%d}"
         calls.list_dir(log, key, "digest listing")
         name = (
             f"{layout.account}_CloudTrail-Digest_{layout.region}_trail_{layout.region}_{folder:%Y%m%d}T001728Z.json.gz"
         )
         calls.get(log, f"{key}/{name}", "digest file (GET, and HEAD for its signature metadata)")
-    calls.add("cloudtrail:ListPublicKeys (digest signatures)", Request("cloudtrail:ListPublicKeys", "*"))
+    if layout.source == "cloudtrail":
+        calls.add("cloudtrail:ListPublicKeys (digest signatures)", Request("cloudtrail:ListPublicKeys", "*"))
 
     # The code: the entry scripts and the package zip.
     for name in ("glue_job.py", "spark_submit_job.py", "cloudtrail_etl.zip"):
         calls.get(layout.code_bucket, f"{layout.code_prefix}/{name}", "code")
+    return calls.calls
+
+
+def flow_log_read_calls(layout: Layout, day: dt.date) -> list[Call]:
+    """The reads of a flow log run: the fast read's ranged GET of one file's first line per flow log (on the driver),
+    then Spark given every folder that holds files (a day folder, or an hour folder under it): status, listing and
+    the files. The exact read, and the quarantine's second read of files by name, read the same objects."""
+    calls = _Calls(layout)
+    log = layout.log_bucket
+    for folder_day in utc_folders(day):
+        for _, folder in flow_log_day_folders(layout, folder_day):
+            if folder is None:
+                continue
+            key = flow_log_file(layout, folder, folder_day)
+            calls.get(log, key, "fast read: the first line of one file per flow log (ranged GET)")
+            calls.dir_status(log, folder, "reader: flow log folder")
+            calls.list_dir(log, folder, "reader: flow log folder")
+            calls.get(log, key, "reader: flow log file")
     return calls.calls
 
 
@@ -462,7 +553,9 @@ def job_calls(layout: Layout, catalog_mode: str, day: dt.date = dt.date(2026, 1,
 
 
 def not_granted(layout: Layout) -> list[Request]:
-    """Requests the job never makes and a job role must not be allowed: the policy stays as narrow as it can."""
+    """Requests the job never makes and a job role must not be allowed: the policy stays as narrow as it can. A
+    stack reads only its own source's files: a CloudTrail stack none of the flow logs beside the trail, a flow log
+    stack none of the trail's files or digests, nor CloudTrail's public keys."""
     out, log, table = layout.output_bucket, layout.log_bucket, layout.output_prefix
     parent = table.rsplit("/", 1)[0] if "/" in table else ""
     base = f"arn:aws:glue:{layout.region}:{layout.account}"
@@ -471,8 +564,22 @@ def not_granted(layout: Layout) -> list[Request]:
         other_keys += [f"{parent}/other/part-0", f"{parent}/", parent]
     requests = [Request(action, _object(out, key)) for key in other_keys for action in ("s3:GetObject", "s3:PutObject")]
     requests += [Request("s3:DeleteObject", _object(out, f"{parent}/other/part-0" if parent else "other/part-0"))]
-    trail_key = f"{layout.trail_root}/{layout.account}/CloudTrail/{layout.region}/2026/01/02/x.json.gz"
-    requests += [Request(action, _object(log, trail_key)) for action in ("s3:PutObject", "s3:DeleteObject")]
+    root, account, region = layout.trail_root, layout.account, layout.region
+    trail_key = f"{root}/{account}/CloudTrail/{region}/2026/01/02/x.json.gz"
+    flow_log_key = f"{root}/{account}/vpcflowlogs/{region}/2026/01/02/x.log.gz"
+    hive_key = f"{root}/aws-account-id={account}/aws-service=vpcflowlogs/aws-region={region}/year=2026/x.log.gz"
+    own_keys = [flow_log_key, hive_key] if layout.source == "vpcflow" else [trail_key]
+    for key in own_keys:
+        requests += [Request(action, _object(log, key)) for action in ("s3:PutObject", "s3:DeleteObject")]
+    if layout.source == "vpcflow":
+        digest_key = f"{root}/{account}/CloudTrail-Digest/{region}/2026/01/02/x.json.gz"
+        org_trail_key = f"{root}/o-exampleorg/{account}/CloudTrail/{region}/2026/01/02/x.json.gz"
+        requests += [Request("s3:GetObject", _object(log, key)) for key in (trail_key, digest_key, org_trail_key)]
+        requests += [Request("cloudtrail:ListPublicKeys", "*")]
+    else:
+        requests += [Request("s3:GetObject", _object(log, key)) for key in (flow_log_key, hive_key)]
+        other_service = f"{root}/{account}/elasticloadbalancing/{region}/2026/01/02/x.log.gz"
+        requests += [Request("s3:GetObject", _object(log, other_service))]
     outside_trail = f"{layout.log_prefix}/other/x" if layout.log_prefix else "other/x"
     requests += [Request("s3:GetObject", _object(log, outside_trail))]
     requests += [Request("s3:GetObject", _object(layout.code_bucket, "other/glue_job.py"))]
@@ -487,6 +594,17 @@ def not_granted(layout: Layout) -> list[Request]:
         Request("iam:PassRole", f"arn:aws:iam::{layout.account}:role/any"),
     ]
     return requests
+
+
+def log_reads(calls: list[Call], layout: Layout) -> list[Request]:
+    """The GetObject checks of `calls` on files under the layout's AWSLogs/ (what a run reads of its source)."""
+    under = _object(layout.log_bucket, layout.trail_root + "/")
+    return [
+        check
+        for call in calls
+        for check in call.checks
+        if check.action == "s3:GetObject" and check.resource.startswith(under)
+    ]
 
 
 def denied(calls: list[Call], decide: Callable[[Request], bool]) -> list[Call]:

@@ -4,17 +4,31 @@ Each template is resolved as CloudFormation would (parameters, conditions, intri
 deployments, and its job role's statements are evaluated with IAM's rules (tests/iam_policy.py) against the
 request list of one run (tests/job_requests.py): Spark/Hadoop's S3 requests including the HEAD probes of keys that
 do not exist, boto3's listings from discovery.py and every Glue call in catalog.py. No AWS is involved.
+
+Every template is deployed once per source (`Source`): a CloudTrail stack and, beside it, a VPC flow log stack. Each
+deployment is checked for its own source's run, and against the other source's files.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import json
 import textwrap
 from pathlib import Path
 
 import pytest
 
-from tests.iam_policy import Request, evaluate, policy_statements, resolve_template, role_statements
+from cloudtrail_etl.days import utc_folders
+from tests.iam_policy import (
+    Request,
+    evaluate,
+    failed_rules,
+    load_template,
+    policy_statements,
+    resolve_template,
+    role_statements,
+)
 from tests.job_requests import (
     CATALOG_EXCLUSIONS,
     PUBLISH_S3_MODELLED,
@@ -23,11 +37,16 @@ from tests.job_requests import (
     catalog_calls,
     catalog_glue_methods,
     denied,
+    discovery_calls,
     discovery_s3_methods,
+    flow_log_day_folders,
+    flow_log_file,
     glue_action,
     job_calls,
+    log_reads,
     not_granted,
     publish_s3_methods,
+    source_s3_methods,
 )
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
@@ -38,7 +57,8 @@ TEMPLATES = {
     "emr-ec2": ("cloudtrail-etl-emr-ec2.yaml", "InstanceRole"),
 }
 KMS_KEY = "arn:aws:kms:ap-northeast-2:123456789012:key/11111111-2222-3333-4444-555555555555"
-LAYOUTS = {
+SOURCES = ("cloudtrail", "vpcflow")
+TRAIL_LAYOUTS = {
     # The issue's measurement: a trail under logs/, the table at cloudtrail/parquet/cloudtrail.
     "trail-under-logs": Layout("trail-bucket", "logs", "lake-bucket", "cloudtrail/parquet/cloudtrail"),
     # AWSLogs/ at the bucket root (LogPrefix empty), a one-level table prefix.
@@ -52,6 +72,25 @@ LAYOUTS = {
         log_kms_key=KMS_KEY,
         output_kms_key=KMS_KEY.replace("1111", "9999"),
     ),
+}
+
+
+def flow_log_stack(layout: Layout) -> Layout:
+    """The flow log stack beside a CloudTrail one: the same log bucket and prefix (the flow logs are delivered next
+    to the trail), its own table (vpcflow in place of cloudtrail in the prefix), database, table and job names."""
+    return dataclasses.replace(
+        layout,
+        source="vpcflow",
+        output_prefix=layout.output_prefix.replace("cloudtrail", "vpcflow"),
+        database="vpcflow",
+        table="vpcflow",
+        crawler="cloudtrail-etl-vpcflow-crawler",
+    )
+
+
+LAYOUTS = {
+    **TRAIL_LAYOUTS,
+    **{f"flowlogs-{name.removeprefix('trail-')}": flow_log_stack(layout) for name, layout in TRAIL_LAYOUTS.items()},
 }
 MODES = ("table", "crawler", "none")
 
@@ -69,6 +108,7 @@ def parameters(template: str, layout: Layout, mode: str) -> dict[str, str]:
         "CatalogMode": mode,
         "LogKmsKeyArn": layout.log_kms_key,
         "OutputKmsKeyArn": layout.output_kms_key,
+        "Source": layout.source,
     }
     if template == "glue":
         values["JobName"] = layout.crawler.removesuffix("-crawler")
@@ -125,6 +165,24 @@ def test_job_role_grants_nothing_the_job_does_not_need(template: str, layout_nam
         parents = [call for call in job_calls(layout, mode) if call.tolerated and call.what.startswith("HEAD ")]
         assert parents or "/" not in layout.output_prefix
         assert denied(parents, _decide(statements)) == parents
+
+
+@pytest.mark.parametrize("layout_name", sorted(LAYOUTS))
+@pytest.mark.parametrize("template", sorted(TEMPLATES))
+def test_job_role_reads_nothing_of_the_other_source(template: str, layout_name: str) -> None:
+    """A CloudTrail stack cannot read the flow logs delivered beside the trail, and a flow log stack cannot read the
+    trail: every file read of the other source's run (same bucket and prefix) is denied."""
+    layout = LAYOUTS[layout_name]
+    other_source = "cloudtrail" if layout.source == "vpcflow" else "vpcflow"
+    other_run = dataclasses.replace(layout, source=other_source)
+    for mode in MODES:
+        statements = job_role(template, layout, mode)
+        reads = log_reads(job_calls(other_run, mode), other_run)
+        assert reads, "the other source's run reads no files: the check would pass trivially"
+        allowed = [str(read) for read in reads if evaluate(statements, read).allowed]
+        assert not allowed, f"{template} ({layout.source}, {mode} mode) reads {other_source} files: {allowed}"
+        own = log_reads(job_calls(layout, mode), layout)
+        assert own and all(evaluate(statements, read).allowed for read in own)
 
 
 @pytest.mark.parametrize("template", sorted(TEMPLATES))
@@ -286,6 +344,120 @@ def test_templates_pass_the_stack_region_to_the_job(template: str) -> None:
         assert '"spark.pyspark.python=/usr/bin/python3.11"' in arguments
 
 
+@pytest.mark.parametrize("source", SOURCES)
+@pytest.mark.parametrize("template", sorted(TEMPLATES))
+def test_templates_pass_the_source_to_the_job(template: str, source: str) -> None:
+    layout = LAYOUTS["trail-under-logs"] if source == "cloudtrail" else LAYOUTS["flowlogs-under-logs"]
+    overrides = {**parameters(template, layout, "table"), "ScheduleEnabled": "true"}
+    if template == "emr-ec2":
+        overrides["ClusterId"] = "j-2AXXXXXXGAPLF"
+    resources = resolve_template(DEPLOY / TEMPLATES[template][0], overrides).resources()
+    if template == "glue":
+        arguments = resources["GlueJob"]["Properties"]["DefaultArguments"]
+        assert arguments["--source"] == source
+        assert arguments["--verify-digests"] == "false"
+        assert arguments["--catalog-table"] == f"{layout.database}.{layout.table}"
+        return
+    request = json.dumps(json.loads(resources["DailySchedule"]["Properties"]["Target"]["Input"]))
+    assert f'"--source", "{source}"' in request, request
+    assert '"--verify-digests", "false"' in request, request
+    assert f'"--catalog-table", "{layout.database}.{layout.table}"' in request, request
+
+
+@pytest.mark.parametrize("template", sorted(TEMPLATES))
+def test_verify_digests_is_refused_for_flow_logs(template: str) -> None:
+    """Digest files are CloudTrail's: the job refuses --verify-digests with --source vpcflow, and so does the stack
+    (a Rule), before it creates anything."""
+    layout = LAYOUTS["flowlogs-under-logs"]
+    path = DEPLOY / TEMPLATES[template][0]
+    for source, verify, refused in (
+        ("vpcflow", "true", True),
+        ("vpcflow", "false", False),
+        ("cloudtrail", "true", False),
+        ("cloudtrail", "false", False),
+    ):
+        overrides = {**parameters(template, layout, "table"), "Source": source, "VerifyDigests": verify}
+        failed = failed_rules(resolve_template(path, overrides))
+        assert bool(failed) is refused, (source, verify, failed)
+        assert all("VerifyDigests" in message for message in failed), failed
+
+
+def _named(template: str, source: str) -> dict[str, str]:
+    """What a stack with the default names calls the things that must be unique in one account and region."""
+    overrides = {
+        "Source": source,
+        "LogBucket": "log-bucket",
+        "OutputBucket": "lake-bucket",
+        "OutputPrefix": f"{source}/parquet/{source}",
+        "CodeBucket": "code-bucket",
+        "ScheduleEnabled": "true",
+    }
+    if template == "glue":
+        overrides["CatalogMode"] = "crawler"
+    if template == "emr-ec2":
+        overrides["ClusterId"] = "j-2AXXXXXXGAPLF"
+    resources = resolve_template(DEPLOY / TEMPLATES[template][0], overrides).resources()
+    table_mode = resolve_template(DEPLOY / TEMPLATES[template][0], {**overrides, "CatalogMode": "table"}).resources()
+    if template == "glue":
+        return {
+            "job": resources["GlueJob"]["Properties"]["Name"],
+            "crawler": resources["Crawler"]["Properties"]["Name"],
+            "daily trigger": resources["DailyTrigger"]["Properties"]["Name"],
+            "weekly trigger": resources["WeeklyLateTrigger"]["Properties"]["Name"],
+            "database": resources["GlueDatabaseResource"]["Properties"]["DatabaseInput"]["Name"],
+            "table": table_mode["GlueJob"]["Properties"]["DefaultArguments"]["--catalog-table"],
+        }
+    request = json.loads(table_mode["DailySchedule"]["Properties"]["Target"]["Input"])
+    if template == "emr-serverless":
+        arguments = request["JobDriver"]["SparkSubmit"]["EntryPointArguments"]
+        named = {"application": resources["Application"]["Properties"]["Name"], "run": request["Name"]}
+    else:
+        arguments = request["Steps"][0]["HadoopJarStep"]["Args"]
+        named = {"step": request["Steps"][0]["Name"]}
+    return {**named, "table": arguments[arguments.index("--catalog-table") + 1]}
+
+
+@pytest.mark.parametrize("template", sorted(TEMPLATES))
+def test_two_stacks_with_the_default_names_do_not_collide(template: str) -> None:
+    """The flow log stack beside the CloudTrail one, both with the default names: nothing is named the same; a
+    CloudTrail stack keeps the names it had (an update renames nothing). Roles, policies and schedules are named by
+    CloudFormation, uniquely per stack."""
+    cloudtrail, vpcflow = _named(template, "cloudtrail"), _named(template, "vpcflow")
+    assert not set(cloudtrail.values()) & set(vpcflow.values()), (cloudtrail, vpcflow)
+    assert cloudtrail["table"] == "cloudtrail.cloudtrail" and vpcflow["table"] == "vpcflow.vpcflow"
+    if template == "glue":
+        assert cloudtrail["job"] == "cloudtrail-etl" and vpcflow["job"] == "cloudtrail-etl-vpcflow"
+        assert cloudtrail["daily trigger"] == "cloudtrail-etl-daily-0100-kst"
+        assert cloudtrail["crawler"] == "cloudtrail-etl-crawler"
+    if template == "emr-serverless":
+        assert cloudtrail["application"] == "cloudtrail-etl" and cloudtrail["run"] == "cloudtrail-etl-daily"
+    template_data = load_template((DEPLOY / TEMPLATES[template][0]).read_text())
+    for name, resource in template_data["Resources"].items():
+        if resource["Type"] in ("AWS::IAM::Role", "AWS::IAM::ManagedPolicy", "AWS::IAM::InstanceProfile"):
+            properties = resource.get("Properties", {})
+            assert not {"RoleName", "ManagedPolicyName", "InstanceProfileName"} & set(properties), name
+        if resource["Type"] == "AWS::Scheduler::Schedule":
+            assert "Name" not in resource.get("Properties", {}), name
+
+
+@pytest.mark.parametrize("template", sorted(TEMPLATES))
+def test_templates_define_no_table_columns(template: str) -> None:
+    """The job creates the table from its source's schema (catalog.py), a crawler from the files: a template holds
+    no Glue table and no columns that could be CloudTrail's in a flow log stack."""
+    data = load_template((DEPLOY / TEMPLATES[template][0]).read_text())
+    types = {resource["Type"] for resource in data["Resources"].values()}
+    assert not types & {"AWS::Glue::Table", "AWS::Glue::Partition", "AWS::Athena::NamedQuery"}, types
+
+    def keys(node) -> set[str]:
+        if isinstance(node, dict):
+            return set(node).union(*(keys(value) for value in node.values()))
+        if isinstance(node, list):
+            return set().union(*(keys(item) for item in node))
+        return set()
+
+    assert not keys(data) & {"Columns", "StorageDescriptor", "TableInput", "PartitionKeys"}
+
+
 def test_emr_ec2_policy_can_go_to_an_existing_role() -> None:
     layout = LAYOUTS["trail-under-logs"]
     overrides = {**parameters("emr-ec2", layout, "table"), "ExistingRoleName": "EMR_EC2_DefaultRole"}
@@ -328,6 +500,68 @@ def test_a_new_glue_call_fails_the_check_until_granted(tmp_path: Path) -> None:
 
 def test_discovery_s3_calls_are_read_from_discovery_py() -> None:
     assert discovery_s3_methods() == {"list_objects_v2"}
+
+
+def test_the_flow_log_sources_own_s3_call_is_the_modelled_one() -> None:
+    """sources/vpcflow.py reads the first line of one file per flow log with a ranged GetObject (the fast read)."""
+    assert source_s3_methods() == {"get_object"}
+    calls = job_calls(LAYOUTS["flowlogs-under-logs"], "none")
+    assert any(call.what.startswith("HEAD+GET ") and "fast read" in call.what for call in calls)
+
+
+class _RecordingS3:
+    """Just enough of a boto3 S3 client for discovery: delimiter listings of a set of keys, each one recorded."""
+
+    def __init__(self, bucket: str, keys: list[str]):
+        self.bucket, self.keys, self.listed = bucket, sorted(keys), []
+
+    def list_objects_v2(self, Bucket: str, Prefix: str, MaxKeys: int = 1000, Delimiter: str = "") -> dict:
+        assert Bucket == self.bucket
+        self.listed.append((Prefix, Delimiter))
+        contents, folders = [], set()
+        for key in self.keys:
+            if not key.startswith(Prefix):
+                continue
+            rest = key[len(Prefix) :]
+            if Delimiter and Delimiter in rest:
+                folders.add(Prefix + rest.split(Delimiter, 1)[0] + Delimiter)
+            else:
+                contents.append({"Key": key, "Size": 100})
+        contents = contents[:MaxKeys]
+        common = [{"Prefix": folder} for folder in sorted(folders)]
+        return {"Contents": contents, "CommonPrefixes": common, "KeyCount": len(contents) + len(common)}
+
+    def get_paginator(self, name: str):
+        assert name == "list_objects_v2"
+        return self
+
+    def paginate(self, **kwargs):
+        return [self.list_objects_v2(**kwargs)]
+
+
+@pytest.mark.parametrize("layout_name", [name for name in sorted(LAYOUTS) if name.startswith("flowlogs-")])
+def test_flow_log_listings_are_the_modelled_ones(layout_name: str) -> None:
+    """discovery.py with the flow log layout, run against a bucket holding the model's files (daily and hourly, plain
+    and Hive-compatible folders), lists exactly the prefixes discovery_calls models and finds exactly its files."""
+    from cloudtrail_etl.sources import get_source
+
+    layout, day = LAYOUTS[layout_name], dt.date(2026, 1, 2)
+    files = [
+        flow_log_file(layout, folder, folder_day)
+        for folder_day in utc_folders(day)
+        for _, folder in flow_log_day_folders(layout, folder_day)
+        if folder is not None
+    ]
+    client = _RecordingS3(layout.log_bucket, files)
+    input_uri = f"s3://{layout.log_bucket}/{layout.log_prefix}".rstrip("/")
+    found = get_source("vpcflow").discover(input_uri, utc_folders(day), "", s3_client=client)
+    assert sorted(f.uri for f in found.files) == sorted(f"s3://{layout.log_bucket}/{key}" for key in files)
+    modelled = {
+        (dict(check.context)["s3:prefix"], dict(check.context).get("s3:delimiter", ""))
+        for call in discovery_calls(layout, day)
+        for check in call.checks
+    }
+    assert set(client.listed) == modelled
 
 
 def test_the_publish_protocols_s3_calls_are_the_modelled_ones() -> None:
