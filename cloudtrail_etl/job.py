@@ -298,17 +298,18 @@ class Job:
             ),
         )
         in_days = T.keep_days(events, plan.first_day, plan.last_day)
-        record_id = source.record_id()
-        if record_id is not None:
-            # Every copy of a record in one task: each (day, bucket of ids) is a task of its own, and only the kept
-            # rows are typed (the shuffle carries each record as the source read it, benchmarks/profile.md).
+        record_id, key = source.record_id(), source.distribution_key()
+        if key is not None:
+            # Each (day, bucket of the key) is a task of its own: every copy of a record meets its others, and only
+            # the kept rows are typed (the shuffle carries each record as the source read it, benchmarks/profile.md).
             parallelism = self.spark.sparkContext.defaultParallelism
             buckets = plan.buckets_per_day(input_bytes, parallelism, source.shuffle_bytes_per_folder_byte)
-            clustered = T.cluster_by_day(in_days, plan.days, buckets, source.distribution_key())
-            rows = T.drop_duplicate_deliveries(clustered, record_id, within=[T.SLOT])
+            rows = T.cluster_by_day(in_days, plan.days, buckets, key)
+            if record_id is not None:
+                rows = T.drop_duplicate_deliveries(rows, record_id, within=[T.SLOT])
             say(f"converting {len(codes)} day(s) in {len(codes) * buckets} tasks")
         else:
-            # Nothing to de-duplicate, so no shuffle: each reading task writes its rows, sorted, into their days.
+            # No shuffle: each reading task writes its rows, sorted, into their days.
             rows = in_days
             say(f"converting {len(codes)} day(s)")
         # `unmapped` (null when a record holds nothing the schema does not know): the signal to extend the schema.
@@ -318,7 +319,9 @@ class Job:
             F.count_if(F.col(UNMAPPED).isNotNull() if has_unmapped else F.lit(False)).alias("with_unmapped"),
             *_count_by_day(codes, F.lit(True), "rows_"),
         )
-        write_days(table, f"{self.staging_run}/table", source.sort_columns, source.bloom_filter_columns)
+        write_days(
+            table, f"{self.staging_run}/table", source.sort_columns, source.bloom_filter_columns, source.row_group_bytes
+        )
         event_metrics, written = event_stats.get, written_stats.get
         report.rows_with_unmapped = int(written["with_unmapped"])
         for day_report, code in zip(report.days, codes):

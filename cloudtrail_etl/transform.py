@@ -61,11 +61,6 @@ def dedup_key(record_id: Column) -> Column:
     )
 
 
-def position_key() -> Column:
-    """A key that spreads records without an id over a day's tasks (file and position: deterministic)."""
-    return F.concat_ws("\u0000", F.col(SOURCE_FILE), F.col(RECORD_INDEX).cast("string"))
-
-
 def cluster_by_day(df: DataFrame, days: Sequence[dt.date], buckets: int, key: Column) -> DataFrame:
     """Shuffle each (day, bucket of the key's hash) to a task of its own (partitioning.py), adding SLOT.
 

@@ -15,23 +15,28 @@ ROW_GROUP_BYTES = 8 * 1024 * 1024
 BLOOM_FILTER_NDV = 20000
 
 
-def parquet_options(bloom_filter_columns: Sequence[str] = ()) -> dict[str, str]:
-    """zstd, row groups of ROW_GROUP_BYTES, and bloom filters on the columns asked for."""
+def parquet_options(bloom_filter_columns: Sequence[str] = (), row_group_bytes: int = ROW_GROUP_BYTES) -> dict[str, str]:
+    """zstd, row groups of `row_group_bytes`, and bloom filters on the columns asked for (parquet-mr writes one only
+    for a column chunk that is not wholly dictionary-encoded: a whole dictionary already answers "is X here")."""
     return {
         "compression": "zstd",
-        "parquet.block.size": str(ROW_GROUP_BYTES),
+        "parquet.block.size": str(row_group_bytes),
         **{f"parquet.bloom.filter.enabled#{column}": "true" for column in bloom_filter_columns},
         **{f"parquet.bloom.filter.expected.ndv#{column}": str(BLOOM_FILTER_NDV) for column in bloom_filter_columns},
     }
 
 
 def write_days(
-    df: DataFrame, uri: str, sort_columns: Sequence[str] = (), bloom_filter_columns: Sequence[str] = ()
+    df: DataFrame,
+    uri: str,
+    sort_columns: Sequence[str] = (),
+    bloom_filter_columns: Sequence[str] = (),
+    row_group_bytes: int = ROW_GROUP_BYTES,
 ) -> None:
     """Rows of one or more days as `uri/proc_ymd=YYYYMMDD/` folders of Parquet files, each sorted by `sort_columns`
     so that engines skip row groups on the columns analysts filter by.
 
     When the rows arrive clustered by day (transform.cluster_by_day), each task writes the files of one day."""
     ordered = df.sortWithinPartitions(PROC_YMD, *sort_columns)
-    options = parquet_options(bloom_filter_columns)
+    options = parquet_options(bloom_filter_columns, row_group_bytes)
     ordered.write.mode("overwrite").partitionBy(PROC_YMD).options(**options).parquet(uri)

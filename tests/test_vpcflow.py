@@ -342,3 +342,42 @@ def test_a_file_without_header_or_a_corrupt_gzip_sends_the_run_to_the_exact_read
     assert "the fast read failed" in capsys.readouterr().err
     assert [Path(b["path"]).name.split("_")[4] for b in report["bad_files"]] == ["20260102T0510Z"]
     assert report["rows_written"] == 3 and report["events_quarantined"] == 0
+
+
+def test_a_days_tasks_each_hold_whole_interfaces(spark):
+    """The shuffle by interface (VpcFlowLogs.distribution_key): each interface's rows in one task, so in one file."""
+    from pyspark.sql import functions as F
+
+    from cloudtrail_etl.sources.vpcflow import VpcFlowLogs
+    from cloudtrail_etl.transform import PROC_YMD, SOURCE_FILE, cluster_by_day
+
+    rows = [(f"eni-{i % 40:02d}", f"s3://b/f{i % 7}.log.gz", "20260102") for i in range(2000)]
+    rows += [(None, f"s3://b/custom{i % 5}.log.gz", "20260102") for i in range(500)]
+    df = spark.createDataFrame(rows, f"interface_id string, {SOURCE_FILE} string, {PROC_YMD} string")
+    tasks = cluster_by_day(df, [FIRST], 4, VpcFlowLogs().distribution_key()).select(
+        "interface_id", SOURCE_FILE, F.spark_partition_id().alias("task")
+    )
+    by_interface = {
+        row["interface_id"]: row["tasks"]
+        for row in tasks.filter(F.col("interface_id").isNotNull())
+        .groupBy("interface_id")
+        .agg(F.countDistinct("task").alias("tasks"))
+        .collect()
+    }
+    assert len(by_interface) == 40 and set(by_interface.values()) == {1}
+    # Lines of a format without interface-id spread by their file, each file's lines in one task.
+    by_file = tasks.filter(F.col("interface_id").isNull()).groupBy(SOURCE_FILE).agg(F.countDistinct("task").alias("n"))
+    assert sorted(row["n"] for row in by_file.collect()) == [1] * 5
+    assert tasks.select("task").distinct().count() == 4
+
+
+def test_each_file_of_a_day_is_sorted_by_action_then_interface(range_run):
+    import pyarrow.parquet as pq
+
+    _, _, out = range_run
+    files = sorted((out / f"proc_ymd={FIRST:%Y%m%d}").glob("*.parquet"))
+    assert files
+    for path in files:
+        rows = pq.read_table(path, columns=["action", "interface_id"]).to_pylist()
+        keys = [tuple((v is not None, v or "") for v in (r["action"], r["interface_id"])) for r in rows]
+        assert keys == sorted(keys) and {r["action"] for r in rows} >= {"ACCEPT", "REJECT"}

@@ -19,7 +19,7 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql.types import StructType
 
 from cloudtrail_etl.discovery import DayInput, Layout, discover
-from cloudtrail_etl.transform import dedup_key, position_key
+from cloudtrail_etl.transform import dedup_key
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,6 +41,8 @@ class LogSource(abc.ABC):
     file_suffix: ClassVar[str]  # what Spark reads of the listed folders (pathGlobFilter: "*" + suffix)
     sort_columns: ClassVar[tuple[str, ...]]  # within each output file, so that filters skip row groups
     bloom_filter_columns: ClassVar[tuple[str, ...]] = ()
+    # Uncompressed bytes per Parquet row group: smaller groups let filters skip more, but repeat each dictionary.
+    row_group_bytes: ClassVar[int] = 8 * 1024 * 1024
     # A day's shuffle bytes per byte of an average folder read, measured: sizes the tasks that write each day
     # (plan.buckets_per_day).
     shuffle_bytes_per_folder_byte: ClassVar[float]
@@ -87,10 +89,11 @@ class LogSource(abc.ABC):
         """The id that makes two deliveries of a record one (duplicates are dropped), or None: every line is a row."""
         return None
 
-    def distribution_key(self) -> Column:
-        """What spreads a day's records over its tasks: the record id (so that its copies meet), else the position."""
+    def distribution_key(self) -> Column | None:
+        """What spreads a day's records over the tasks that write it (a shuffle): the record id, so that its copies
+        meet; None (the default without a record id) for no shuffle, each reading task writing its own rows."""
         record_id = self.record_id()
-        return dedup_key(record_id) if record_id is not None else position_key()
+        return dedup_key(record_id) if record_id is not None else None
 
     def unmapped_keys(self, unmapped: Column) -> Column | None:
         """The keys of the table's `unmapped` column (what the schema does not know), or None without one."""
