@@ -9,6 +9,7 @@ against (records per KST day of start) is counted by the generator as it writes.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import json
 import shutil
@@ -21,6 +22,7 @@ FLOW_LOG = FlowLog("fl-0a1b2c3d4e5f60718", "111122223333", "ap-northeast-2", V2)
 INTERFACES = 250
 FLOWS_PER_WINDOW_1X = 56.0  # x 250 interfaces x 144 windows: ~2M records a day
 SEED = 20260102
+GENERATOR = 3  # bump when the sample generator writes other files for the same spec: the cache key changes
 
 
 @dataclasses.dataclass(frozen=True)
@@ -30,7 +32,7 @@ class FlowCorpus:
     files: int
     records: int
     raw_bytes: int
-    records_in_day: int  # lines whose start is in KST day D: what every converter must write
+    records_in_day: int  # lines of the folders D-1 and D whose start is in KST day D: what every converter must write
 
 
 def spec_for(scale: float) -> FlowSampleSpec:
@@ -47,7 +49,7 @@ def spec_for(scale: float) -> FlowSampleSpec:
 
 def ensure_flow_corpus(scale: float) -> FlowCorpus:
     spec = spec_for(scale)
-    key = hashlib.sha256(repr(spec).encode()).hexdigest()[:12]
+    key = hashlib.sha256(f"{GENERATOR}:{spec!r}".encode()).hexdigest()[:12]
     root = CACHE / f"vpcflow-{scale:g}x-{key}"
     meta = root / "corpus.json"
     if not meta.exists():
@@ -58,7 +60,11 @@ def ensure_flow_corpus(scale: float) -> FlowCorpus:
             "files": summary.files_written,
             "records": summary.records_written,
             "raw_bytes": summary.bytes_written,
-            "records_in_day": summary.records_by_kst_day.get(DAY.isoformat(), 0),
+            # Each converter reads the folders D-1 and D; records of the day in later (late) files are not its to see.
+            "records_in_day": sum(
+                summary.records_by_folder.get(folder.isoformat(), {}).get(DAY.isoformat(), 0)
+                for folder in (DAY - dt.timedelta(days=1), DAY)
+            ),
         }
         meta.write_text(json.dumps(facts, indent=1) + "\n")
     facts = json.loads(meta.read_text())

@@ -32,7 +32,7 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 
-from benchmarks import memory, verify_cost, week
+from benchmarks import flowlogs, memory, verify_cost, week
 from benchmarks.corpus import DAY, Corpus, ensure_corpus
 from benchmarks.measure import Measured, load_average, run
 from benchmarks.queries import QueryResult, parquet_files, query_json, query_parquet
@@ -426,7 +426,7 @@ def day_section(
 
 DAY_HEADING = "## One KST day: ours, the blog's job, the baseline and DuckDB (issue 12)"
 # results.md holds one section per part, each after its marker; a run replaces the sections of the parts it ran.
-PARTS = ("day", "week", "memory", "verify")
+PARTS = ("day", "week", "memory", "verify", "vpcflow")
 _MARKER = re.compile(r"^<!-- bench part: (\w+) -->$", re.MULTILINE)
 PREAMBLE = """# Benchmark results
 
@@ -444,6 +444,9 @@ How to run each part, from the repository root (`BENCH_ARGS` passes options thro
   day the 1x day's volume, about twice as long), `--week-rounds N`.
 - **memory** (issue 9), the driver's peak for range runs of 1, 7 and 30 KST days over a small corpus:
   `make bench BENCH_ARGS="--parts memory"`; `--memory-days 1,7,30`, `--memory-scale 0.02`.
+- **vpcflow** (issue 17), one KST day of a busy account's VPC flow logs (~2M records at 1x) by ours, a
+  straightforward Spark job and DuckDB, alternated, 3 runs at 1x and 1 at 4x, then the analysts' queries with the
+  bytes they read: `make bench BENCH_ARGS="--parts vpcflow"`; `--flow-scales 1,4`.
 - `--results PATH` writes the sections elsewhere (quick looks at tiny scales belong in `benchmarks/out/`).
 """
 PLACEHOLDERS = {
@@ -454,6 +457,7 @@ PLACEHOLDERS = {
     '`make bench BENCH_ARGS="--parts memory"`.\n',
     "verify": "## What `--verify-digests` adds to a run (issue 10, 1x day)\n\nNot measured yet: "
     '`make bench BENCH_ARGS="--parts verify"`.\n',
+    "vpcflow": f'{flowlogs.HEADING}\n\nNot measured yet: `make bench BENCH_ARGS="--parts vpcflow"`.\n',
 }
 
 
@@ -499,6 +503,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--memory-scale", type=float, default=memory.DEFAULT_SCALE, help="memory part: corpus scale")
     parser.add_argument(
         "--verify-rounds", type=int, default=verify_cost.DEFAULT_ROUNDS, help="verify part: rounds of both runs"
+    )
+    parser.add_argument(
+        "--flow-scales", default="1,4", help="vpcflow part: comma-separated corpus scales (default 1,4)"
     )
     parser.add_argument(
         "--results", type=Path, default=RESULTS, help="the results file (default benchmarks/results.md)"
@@ -562,6 +569,8 @@ def main(argv: list[str] | None = None) -> int:
         elif name == "memory":
             lengths = tuple(int(n) for n in args.memory_days.split(",") if n.strip())
             text, passed = memory.run_memory(lengths, args.memory_scale)
+        elif name == "vpcflow":
+            text, passed = flowlogs.run_vpcflow(_scales(args.flow_scales), args.runs, environment())
         else:
             text, passed = verify_cost.run_verify(args.verify_rounds)
         sections[name] = text

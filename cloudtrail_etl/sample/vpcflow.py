@@ -118,6 +118,8 @@ class FlowSampleSummary:
     records_written: int  # lines after the headers
     bytes_written: int
     records_by_kst_day: dict[str, int] = dataclasses.field(default_factory=dict)  # YYYY-MM-DD of start in KST -> lines
+    # UTC date of the file's folder -> YYYY-MM-DD of start in KST -> lines: what a run reading some folders must see.
+    records_by_folder: dict[str, dict[str, int]] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -185,6 +187,7 @@ _SCAN_PORTS = (22, 23, 3389, 445, 1433, 3306, 5900, 8080)
 _SERVICES = ("S3", "DYNAMODB", "AMAZON", "EC2")
 _PUBLIC_FIRST = (52, 54, 3, 18, 185, 45, 91, 203)
 CONVERSATIONS_PER_INTERFACE = 300
+PEERS_PER_INTERFACE = 4
 SCANNERS = 2000  # the internet addresses that probe public interfaces
 
 
@@ -327,7 +330,9 @@ def write_flow_logs(root: Path, spec: FlowSampleSpec = FlowSampleSpec()) -> Flow
             ]
             if not covering:
                 continue
-            peers = ifaces[:index] + ifaces[index + 1 :]
+            # Hosts talk to a few others (an app to its database, a load balancer to its targets), not to all.
+            others = ifaces[:index] + ifaces[index + 1 :]
+            peers = random.Random(f"{spec.seed}-{iface.eni}").sample(others, min(PEERS_PER_INTERFACE, len(others)))
             talks = [conversation(iface, peers, scanners, rng) for _ in range(CONVERSATIONS_PER_INTERFACE)]
             templates = [(c, [line_template(c.values, iface, spec.flow_logs[n]) for n in covering]) for c in talks]
             quiet = {
@@ -339,8 +344,10 @@ def write_flow_logs(root: Path, spec: FlowSampleSpec = FlowSampleSpec()) -> Flow
     begin = int((first - EPOCH).total_seconds())
     stop = begin + spec.days * 86400
     pending: dict[tuple[int, int], list[str]] = {}  # (flow log, file time) -> its lines
+    pending_days: dict[tuple[int, int], dict[int, int]] = {}  # (flow log, file time) -> KST day -> its lines
     totals = [0, 0, 0]
     by_day: dict[int, int] = {}  # days since 1970 of start + 9 hours -> lines
+    by_folder: dict[str, dict[str, int]] = {}
 
     def add(numbers: list[int], lines: list[str], end: int, *times: int) -> None:
         made = end - end % FILE_S
@@ -349,12 +356,19 @@ def write_flow_logs(root: Path, spec: FlowSampleSpec = FlowSampleSpec()) -> Flow
                 pending.setdefault((number, made), []).append(template.format(*times))
             day = (times[0] + KST_OFFSET_S) // 86400
             by_day[day] = by_day.get(day, 0) + len(numbers)
+            for number in numbers:
+                file_days = pending_days.setdefault((number, made), {})
+                file_days[day] = file_days.get(day, 0) + 1
 
     def flush(before: int) -> None:
         for number, made in sorted(key for key in pending if key[1] < before):
-            lines = pending.pop((number, made))
+            lines, file_days = pending.pop((number, made)), pending_days.pop((number, made))
             if rng.random() < spec.late_file_rate:  # made (and so named and foldered) hours late
                 made += rng.randrange(2, 21) * 3600
+            folder = by_folder.setdefault((EPOCH + dt.timedelta(seconds=made)).date().isoformat(), {})
+            for day, n in file_days.items():
+                kst_day = (EPOCH + dt.timedelta(days=day)).date().isoformat()
+                folder[kst_day] = folder.get(kst_day, 0) + n
             _write_file(root, spec.flow_logs[number], made, lines, rng, totals)
 
     mean = spec.flows_per_window
@@ -376,7 +390,8 @@ def write_flow_logs(root: Path, spec: FlowSampleSpec = FlowSampleSpec()) -> Flow
                 )
     flush(stop)
     days = {(EPOCH + dt.timedelta(days=day)).date().isoformat(): n for day, n in sorted(by_day.items())}
-    return FlowSampleSummary(root, *totals, records_by_kst_day=days)
+    folders = {date: dict(sorted(n.items())) for date, n in sorted(by_folder.items())}
+    return FlowSampleSummary(root, *totals, records_by_kst_day=days, records_by_folder=folders)
 
 
 def _write_file(root: Path, flow_log: FlowLog, made: int, lines: list[str], rng: random.Random, totals: list) -> None:
