@@ -100,6 +100,7 @@ class Job:
             input=config.input,
             output_path=self._day_path(days[0]) if len(days) == 1 else self.output,
             spark_version=spark.version,
+            reader=self.source.reader_name(spark),
             days=[DayReport(day.isoformat(), self._day_path(day)) for day in days],
         )
 

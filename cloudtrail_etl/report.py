@@ -84,6 +84,7 @@ class RunReport:
     integrity: dict[str, Any] | None = None  # --verify-digests: the digest check of the days (integrity/report.py)
     duration_s: float = 0.0
     spark_version: str = ""
+    reader: str = ""  # which of the source's readers ran (CloudTrail: map or variant, sources/cloudtrail/readers.py)
     error: str | None = None
     error_causes: list[str] = dataclasses.field(default_factory=list)  # the exception chain, outermost first
 

@@ -99,6 +99,10 @@ class LogSource(abc.ABC):
         """The keys of the table's `unmapped` column (what the schema does not know), or None without one."""
         return None
 
+    def reader_name(self, spark: SparkSession) -> str:
+        """Which of the source's readers a run on this Spark uses (the report's `reader`); "" with only one."""
+        return ""
+
     @abc.abstractmethod
     def folder_day(self, source_file: Column) -> Column:
         """A file's UTC date folder as YYYY/MM/DD text (comparable), from its path."""

@@ -1,7 +1,8 @@
 """CloudTrail: gzipped JSON documents `{"Records": [...]}`, one row per record, duplicate deliveries dropped by eventID.
 
 The modules below: layout (where the files are), reader (a file to its records as maps), records (each record typed
-into the schema, losing nothing) and schema (the documented record, schemas/cloudtrail_record.json).
+into the schema, losing nothing), variant_reader (Spark 4: a file parsed once into VARIANT, typed from it), readers
+(which of the two a run uses) and schema (the documented record, schemas/cloudtrail_record.json).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from cloudtrail_etl.sources import LogSource
 from cloudtrail_etl.sources.cloudtrail import records as R
 from cloudtrail_etl.sources.cloudtrail.layout import DELIVERY_TIME_IN_NAME, LOG_SUFFIX, CloudTrailLayout
 from cloudtrail_etl.sources.cloudtrail.reader import read_delivery_files
+from cloudtrail_etl.sources.cloudtrail.readers import RECORD_VARIANT, RECORDS_VARIANT, VARIANT, reader_for
 from cloudtrail_etl.sources.cloudtrail.schema import output_schema, record_schema
 from cloudtrail_etl.transform import PROC_YMD, add_proc_ymd, flatten_structs
 
@@ -30,10 +32,27 @@ def place_events(files: DataFrame) -> DataFrame:
     return add_proc_ymd(R.place_in_time(R.explode_records(files)), R.EVENTTIME_KST)
 
 
+def place_events_variant(files: DataFrame) -> DataFrame:
+    """place_events for the VARIANT reader's files."""
+    from cloudtrail_etl.sources.cloudtrail import variant_reader as V
+
+    return add_proc_ymd(V.place_in_time(V.explode_records(files)), R.EVENTTIME_KST)
+
+
 def to_table(events: DataFrame) -> DataFrame:
-    """The table's columns, in order: the flattened record, eventtime_kst, unmapped, and proc_ymd (the folder)."""
-    typed = R.type_records(events, record_schema())
+    """The table's columns, in order: the flattened record, eventtime_kst, unmapped, and proc_ymd (the folder).
+    Records of either reader: `_o` (map reader) or `_v` (VARIANT reader)."""
+    if _is_variant(events):
+        from cloudtrail_etl.sources.cloudtrail import variant_reader as V
+
+        typed = V.type_records(events, record_schema())
+    else:
+        typed = R.type_records(events, record_schema())
     return flatten_structs(typed.select(f"{R.EVENT}.*", R.EVENTTIME_KST, R.UNMAPPED, PROC_YMD))
+
+
+def _is_variant(df: DataFrame) -> bool:
+    return RECORD_VARIANT in df.columns or RECORDS_VARIANT in df.columns
 
 
 class CloudTrail(LogSource):
@@ -48,15 +67,33 @@ class CloudTrail(LogSource):
     # On the benchmark day 172 MB were shuffled for 72 MB of gzip read from its two folders.
     shuffle_bytes_per_folder_byte = 172 / (72 / 2)
 
+    def __init__(self) -> None:
+        self._reader: str | None = None
+
+    def reader_name(self, spark: SparkSession) -> str:
+        """readers.reader_for this Spark, decided once per source (the run's records, ids and table agree)."""
+        if self._reader is None:
+            self._reader = reader_for(spark.version)
+        return self._reader
+
     def read_files(
         self, spark: SparkSession, paths: Sequence[str], delivered_since: str = "", exact_text: bool = False
     ) -> DataFrame:
+        # The quarantine pass (exact_text) keeps each record's text as it was in the file: the map reader's read.
+        if not exact_text and self.reader_name(spark) == VARIANT:
+            from cloudtrail_etl.sources.cloudtrail.variant_reader import read_delivery_files_variant
+
+            return read_delivery_files_variant(spark, paths, delivered_since=delivered_since)
         return read_delivery_files(spark, paths, exact_text=exact_text, delivered_since=delivered_since)
 
     def records(self, files: DataFrame) -> DataFrame:
-        return place_events(files)
+        return place_events_variant(files) if _is_variant(files) else place_events(files)
 
     def record_id(self) -> Column:
+        if self._reader == VARIANT:
+            from cloudtrail_etl.sources.cloudtrail.variant_reader import record_event_id
+
+            return record_event_id()
         return R.record_event_id()
 
     def to_table(self, records: DataFrame) -> DataFrame:

@@ -162,7 +162,17 @@ class _RecordParser:
             unknown, lambda e: F.struct(F.concat(F.lit(prefix), e["key"]).alias("path"), e["value"].alias("value"))
         )
         self.entries.append((self.checks[-1], named))
-        return [self._field(F.try_element_at(obj, F.lit(f.name)), f, (*path, f.name), depth) for f in struct]
+        return [self._field(self._lookup(obj, f.name), f, (*path, f.name), depth) for f in struct]
+
+    def _lookup(self, obj: Column, name: str) -> Column:
+        """obj[name] (null when absent): the raw value a typed field is made from."""
+        return F.try_element_at(obj, F.lit(name))
+
+    def _render(self, value: Column) -> Column:
+        """An unmapped value as JSON text (json_value of the raw value)."""
+        return json_value(value)
+
+    _entry_type = _ENTRY
 
     def _field(self, raw: Column, field: StructField, path: tuple[str, ...], depth: int) -> Column:
         data_type, dotted, name = field.dataType, ".".join(path), "__".join(("_o", *path))
@@ -209,11 +219,11 @@ class _RecordParser:
         any_check = self.checks[0]
         for check in self.checks[1:]:
             any_check = any_check | check
-        empty = F.array().cast(ArrayType(_ENTRY))
+        empty = F.array().cast(ArrayType(self._entry_type))
         entries = F.concat(*[F.when(check, entry).otherwise(empty) for check, entry in self.entries])
         members = F.transform(
             F.map_entries(F.map_from_entries(entries)),
-            lambda e: F.concat(json_string(e["key"]), F.lit(":"), json_value(e["value"])),
+            lambda e: F.concat(json_string(e["key"]), F.lit(":"), self._render(e["value"])),
         )
         return F.when(any_check, F.concat(F.lit("{"), F.array_join(members, ","), F.lit("}")))
 
@@ -225,11 +235,15 @@ def place_in_time(records: DataFrame) -> DataFrame:
     Takes `_o` (the record's top-level object as map<string,string>, null when the record is not an object, as the
     reader gives it) and adds `_o__eventTime` (the instant), `eventtime_kst` and `_quarantine_reason`.
     """
-    text = field_value(F.col(ROOT_OBJECT), "eventTime")
+    return place_by_event_time(records, field_value(F.col(ROOT_OBJECT), "eventTime"), F.col(ROOT_OBJECT).isNull())
+
+
+def place_by_event_time(records: DataFrame, text: Column, not_object: Column) -> DataFrame:
+    """place_in_time given the record's eventTime text and whether the record is not a JSON object (any reader)."""
     with_instant = records.select("*", parse_instant(text).alias(EVENT_TIME_INSTANT))
     instant = F.col(EVENT_TIME_INSTANT)
     reason = (
-        F.when(F.col(ROOT_OBJECT).isNull(), F.lit(REASON_NOT_OBJECT))
+        F.when(not_object, F.lit(REASON_NOT_OBJECT))
         .when(text.isNull(), F.lit(REASON_NO_EVENTTIME))
         .when(instant.isNull(), F.lit(REASON_BAD_EVENTTIME))
     )
@@ -239,10 +253,11 @@ def place_in_time(records: DataFrame) -> DataFrame:
     return with_instant.select("*", reason.alias(QUARANTINE_REASON), kst.alias(EVENTTIME_KST))
 
 
-def type_records(placed: DataFrame, schema: StructType) -> DataFrame:
+def type_records(placed: DataFrame, schema: StructType, parser_class: type[_RecordParser] = _RecordParser) -> DataFrame:
     """Type every field of `schema`, losing nothing: adds `_event` (the typed record) and `unmapped` (JSON text:
-    fields the schema does not know and values whose JSON type does not fit it, by path; null when none)."""
-    parser = _RecordParser(schema)
+    fields the schema does not know and values whose JSON type does not fit it, by path; null when none).
+    `parser_class`: how values are read from `_o` (map<string,string> here; the VARIANT reader's maps of variants)."""
+    parser = parser_class(schema)
     staged = placed.drop(RECORD_TEXT)  # parsed into _o already; carrying the text through the stages costs time
     for stage in parser.stages:
         staged = staged.select("*", *stage)
