@@ -33,6 +33,7 @@ def _cpu(pid: int) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.variant_steps")
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--only", default="", help="comma-separated step name prefixes to run (default: all)")
     args = parser.parse_args(argv)
     os.environ.setdefault("CLOUDTRAIL_ETL_MASTER", "local[2]")
     from cloudtrail_etl.session import get_spark
@@ -50,8 +51,15 @@ def main(argv: list[str] | None = None) -> int:
         return V.place_in_time(V.explode_records(V.read_delivery_files_variant(spark, folders)))
 
     record = F.col(V.RECORD_VARIANT)
+    payloads = ("requestParameters", "responseElements", "additionalEventData", "serviceEventDetails")
     steps = {
         "map: read + explode + place": lambda: map_records(),
+        "variant: read + explode + place, the record variant not kept": lambda: variant_records().drop(
+            V.RECORD_VARIANT
+        ),
+        "variant: + the 4 payloads as JSON text (cast to string)": lambda: variant_records().select(
+            *[F.try_variant_get(record, f"$.{name}", "string").alias(name) for name in payloads]
+        ),
         "variant: read + explode + place": lambda: variant_records(),
         "variant: + root keys, cast to map<string,variant>": lambda: variant_records().select(
             F.size(F.map_keys(F.try_variant_get(record, "$", "map<string,variant>"))).alias("n")
@@ -65,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
         "map: + type_records (every record)": lambda: R.type_records(map_records(), record_schema()),
         "variant: + type_records (every record)": lambda: V.type_records(variant_records(), record_schema()),
     }
+    if args.only:
+        steps = {name: build for name, build in steps.items() if any(name.startswith(p) for p in args.only.split(","))}
     variant_records().write.format("noop").mode("overwrite").save()  # warm-up
     map_records().write.format("noop").mode("overwrite").save()
     for round_ in range(args.rounds):
