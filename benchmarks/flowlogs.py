@@ -12,9 +12,7 @@ That is what Athena bills, independent of this machine's page cache.
 from __future__ import annotations
 
 import dataclasses
-import os
 import random
-import shutil
 import statistics
 import sys
 import time
@@ -25,7 +23,7 @@ import pyarrow.parquet as pq
 
 from benchmarks.corpus import DAY
 from benchmarks.flowcorpus import FLOW_LOG, INTERFACES, SEED, FlowCorpus, ensure_flow_corpus
-from benchmarks.measure import Measured, load_average, run
+from benchmarks.measure import Measured, alternate, load_average
 from cloudtrail_etl.sample.vpcflow import make_interfaces
 
 HERE = Path(__file__).resolve().parent
@@ -78,14 +76,6 @@ def command(name: str, corpus: FlowCorpus, root: Path) -> list[str]:
     return [sys.executable, str(HERE / SCRIPTS[name]), *common]
 
 
-def clean(root: Path) -> None:
-    for path in (root, Path(f"{root}_staging"), Path(f"{root}_quarantine"), root.parent / "report.json"):
-        if path.is_dir():
-            shutil.rmtree(path)
-        elif path.exists():
-            path.unlink()
-
-
 def day_files(root: Path) -> list[Path]:
     return sorted((root / f"proc_ymd={DAY_CODE}").glob("*.parquet"))
 
@@ -110,24 +100,19 @@ def inspect(outcome: FlowOutcome, root: Path) -> None:
 
 
 def run_flow_scale(corpus: FlowCorpus, runs: int) -> list[FlowOutcome]:
-    """Each converter `runs` times, round-robin, so that a change in the machine's load hits all alike."""
-    env = {**os.environ, "CLOUDTRAIL_ETL_MASTER": "local[2]"}
-    outcomes = {name: FlowOutcome(name, []) for name in CONVERTERS}
-    for i in range(runs):
-        for name in CONVERTERS:
-            root = table_root(corpus.scale, name)
-            clean(root)
-            measured = run(command(name, corpus, root), root.parent / f"run{i + 1}.log", env=env, cwd=REPO)
-            outcomes[name].runs.append(measured)
-            state = "ok" if measured.returncode == 0 else f"FAILED (exit {measured.returncode}, see {measured.log})"
-            print(
-                f"  vpcflow {corpus.scale}x run {i + 1}/{runs} {name:7s} {measured.seconds:7.1f} s "
-                f"{measured.cpu_seconds:7.1f} CPU s {measured.peak_rss / MB:7.0f} MB  {state}",
-                flush=True,
-            )
-    for name, outcome in outcomes.items():
-        inspect(outcome, table_root(corpus.scale, name))
-    return list(outcomes.values())
+    """Each converter `runs` times, alternated (measure.alternate); the last run's output is inspected."""
+    measured = alternate(
+        CONVERTERS,
+        runs,
+        f"vpcflow {corpus.scale}x",
+        lambda name: table_root(corpus.scale, name),
+        lambda name, root: command(name, corpus, root),
+        REPO,
+    )
+    outcomes = [FlowOutcome(name, measured[name]) for name in CONVERTERS]
+    for outcome in outcomes:
+        inspect(outcome, table_root(corpus.scale, outcome.name))
+    return outcomes
 
 
 # --- the analysts' questions -------------------------------------------------------------------------------------

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 import subprocess
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -107,3 +108,39 @@ def run(command: Sequence[str], log: Path, env: Mapping[str, str] | None = None,
 def load_average() -> str:
     """The 1, 5 and 15 minute load averages: on 2 cores, well above 1 means other work shared the machine."""
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def clean_output(root: Path) -> None:
+    """Remove a converter's previous output (and our job's staging and quarantine siblings) before a run."""
+    for path in (root, Path(f"{root}_staging"), Path(f"{root}_quarantine"), root.parent / "report.json"):
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+
+
+def alternate(
+    names: Sequence[str],
+    runs: int,
+    label: str,
+    root_for: Callable[[str], Path],
+    command_for: Callable[[str, Path], Sequence[str]],
+    cwd: Path,
+) -> dict[str, list[Measured]]:
+    """Each converter `runs` times, round-robin, so that a change in the machine's load hits all alike; each run
+    starts from an empty output (`root_for(name)`), logs beside it, and prints a line."""
+    env = {**os.environ, "CLOUDTRAIL_ETL_MASTER": "local[2]"}
+    measured: dict[str, list[Measured]] = {name: [] for name in names}
+    for i in range(runs):
+        for name in names:
+            root = root_for(name)
+            clean_output(root)
+            one = run(command_for(name, root), root.parent / f"run{i + 1}.log", env=env, cwd=cwd)
+            measured[name].append(one)
+            state = "ok" if one.returncode == 0 else f"FAILED (exit {one.returncode}, see {one.log})"
+            print(
+                f"  {label} run {i + 1}/{runs} {name:8s} {one.seconds:7.1f} s {one.cpu_seconds:7.1f} CPU s "
+                f"{one.peak_rss / 1e6:7.0f} MB  {state}",
+                flush=True,
+            )
+    return measured

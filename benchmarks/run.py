@@ -23,7 +23,6 @@ import json
 import os
 import platform
 import re
-import shutil
 import statistics
 import subprocess
 import sys
@@ -34,7 +33,7 @@ import pyarrow.parquet as pq
 
 from benchmarks import flowlogs, memory, verify_cost, week
 from benchmarks.corpus import DAY, Corpus, ensure_corpus
-from benchmarks.measure import Measured, load_average, run
+from benchmarks.measure import Measured, alternate, load_average
 from benchmarks.queries import QueryResult, parquet_files, query_json, query_parquet
 
 HERE = Path(__file__).resolve().parent
@@ -90,15 +89,6 @@ def command(name: str, corpus: Corpus, root: Path) -> list[str]:
     return [sys.executable, str(HERE / SCRIPTS[name]), *common]
 
 
-def clean(root: Path) -> None:
-    """Remove a converter's previous output (and our job's staging and quarantine siblings) before a run."""
-    for path in (root, Path(f"{root}_staging"), Path(f"{root}_quarantine"), root.parent / "report.json"):
-        if path.is_dir():
-            shutil.rmtree(path)
-        elif path.exists():
-            path.unlink()
-
-
 def inspect_output(outcome: Outcome, root: Path) -> None:
     """Bytes, files and rows from the Parquet files themselves; distinct eventIDs with DuckDB."""
     files = parquet_files(root)
@@ -120,25 +110,19 @@ def inspect_output(outcome: Outcome, root: Path) -> None:
 
 
 def run_scale(corpus: Corpus, runs: int) -> list[Outcome]:
-    """Each converter `runs` times, round-robin; the output of each converter's last run is kept and inspected."""
-    env = {**os.environ, "CLOUDTRAIL_ETL_MASTER": "local[2]"}
-    outcomes = {name: Outcome(name, []) for name in CONVERTERS}
-    for i in range(runs):
-        for name in CONVERTERS:
-            root = table_root(corpus.scale, name)
-            clean(root)
-            measured = run(command(name, corpus, root), root.parent / f"run{i + 1}.log", env=env, cwd=REPO)
-            outcomes[name].runs.append(measured)
-            state = "ok" if measured.returncode == 0 else f"FAILED (exit {measured.returncode}, see {measured.log})"
-            print(
-                f"  {corpus.scale}x run {i + 1}/{runs} {name:8s} {measured.seconds:7.1f} s "
-                f"{measured.cpu_seconds:7.1f} CPU s "
-                f"{measured.peak_rss / MB:7.0f} MB  {state}",
-                flush=True,
-            )
-    for name, outcome in outcomes.items():
-        inspect_output(outcome, table_root(corpus.scale, name))
-    return list(outcomes.values())
+    """Each converter `runs` times, alternated (measure.alternate); the last run's output is kept and inspected."""
+    measured = alternate(
+        CONVERTERS,
+        runs,
+        f"{corpus.scale}x",
+        lambda name: table_root(corpus.scale, name),
+        lambda name, root: command(name, corpus, root),
+        REPO,
+    )
+    outcomes = [Outcome(name, measured[name]) for name in CONVERTERS]
+    for outcome in outcomes:
+        inspect_output(outcome, table_root(corpus.scale, outcome.name))
+    return outcomes
 
 
 def _ratio(value: float, base: float) -> str:

@@ -26,6 +26,15 @@ def _with_text(texts: Column) -> Column:
     )
 
 
+def without_files_delivered_before(files: DataFrame, delivered_since: str) -> DataFrame:
+    """Discovery's rule (DayInput.delivered_since): files named with an earlier delivery time are not opened. The
+    filter on `_metadata.file_name` prunes them from Spark's file listing, before any task runs."""
+    if not delivered_since:
+        return files
+    delivered = F.regexp_extract(F.col("_metadata.file_name"), DELIVERY_TIME_IN_NAME, 1)
+    return files.filter((delivered == "") | (delivered >= F.lit(delivered_since)))
+
+
 def read_delivery_files(
     spark: SparkSession, paths: Sequence[str], exact_text: bool = False, delivered_since: str = ""
 ) -> DataFrame:
@@ -55,9 +64,7 @@ def read_delivery_files(
         .option("pathGlobFilter", "*.json.gz")
         .json(list(paths))
     )
-    if delivered_since:
-        delivered = F.regexp_extract(F.col("_metadata.file_name"), DELIVERY_TIME_IN_NAME, 1)
-        files = files.filter((delivered == "") | (delivered >= F.lit(delivered_since)))
+    files = without_files_delivered_before(files, delivered_since)
     if exact_text:
         as_read = _with_text(F.col("Records"))
     else:

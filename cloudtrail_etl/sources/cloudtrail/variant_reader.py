@@ -33,8 +33,7 @@ from pyspark.sql.types import (
 )
 
 from cloudtrail_etl.sources.cloudtrail import records as R
-from cloudtrail_etl.sources.cloudtrail.layout import DELIVERY_TIME_IN_NAME
-from cloudtrail_etl.sources.cloudtrail.reader import REASON_NO_RECORDS, REASON_NOT_JSON
+from cloudtrail_etl.sources.cloudtrail.reader import REASON_NO_RECORDS, REASON_NOT_JSON, without_files_delivered_before
 from cloudtrail_etl.sources.cloudtrail.readers import RECORD_VARIANT, RECORDS_VARIANT
 from cloudtrail_etl.transform import FILE_PROBLEM, RECORD_INDEX, RECORD_TEXT, SOURCE_FILE
 
@@ -151,9 +150,7 @@ def read_delivery_files_variant(spark: SparkSession, paths: Sequence[str], deliv
         .option("pathGlobFilter", "*.json.gz")
         .json(list(paths))
     )
-    if delivered_since:
-        delivered = F.regexp_extract(F.col("_metadata.file_name"), DELIVERY_TIME_IN_NAME, 1)
-        files = files.filter((delivered == "") | (delivered >= F.lit(delivered_since)))
+    files = without_files_delivered_before(files, delivered_since)
     document = F.col(_FILE_VARIANT)
     records = F.try_variant_get(document, "$.Records", "array<variant>")
     present = _non_null(F.try_variant_get(document, "$.Records", "variant")).isNotNull()
