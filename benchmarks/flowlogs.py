@@ -400,8 +400,9 @@ def run_vpcflow(scales: list[float], runs: int | None, environment: list[str]) -
             "`partitionBy`, snappy) and DuckDB (`benchmarks/vpcflow_duckdb.py`), alternated; each reads the KST day's "
             "two UTC folders (ours leaves out the files made over an hour before the day began).",
             f"- Queries with DuckDB over each output's day; the address is {address}, an application host, the "
-            f"interface {eni}. Bytes read: column chunks touched in the row groups that min/max statistics or bloom "
-            "filters cannot skip.",
+            f"interface {eni}. Bytes read: column chunks touched in the row groups that min/max statistics, a "
+            "wholly dictionary-encoded chunk's dictionary or bloom filters cannot skip (dictionary pages probed "
+            "count as read).",
             "",
             *sections,
             *goals,
