@@ -91,7 +91,11 @@ def run_command(argv: Sequence[str], prog: str = "cloudtrail-etl run") -> int:
     from cloudtrail_etl.job import Job
     from cloudtrail_etl.storage import Storage
 
-    job = Job(spark, config)
+    try:
+        job = Job(spark, config)
+    except JobError as exc:  # a setting the job refuses before any work (CLOUDTRAIL_ETL_READER)
+        code = _fail(str(exc), exc.exit_code)
+        return _failed_report(argv, exc, config) or code
     code = 0
     try:
         job.run()

@@ -247,3 +247,14 @@ def test_spark35_reports_the_map_reader(spark, tmp_path, monkeypatch, realdata):
         pytest.skip("Spark 4: the readers are compared above")
     code, report = _run(monkeypatch, "variant", realdata, tmp_path / "t", "2023-07-10")
     assert code == 0 and report["reader"] == "map" and report["rows_written"] == 2900
+
+
+def test_an_unknown_reader_is_a_usage_error(spark, tmp_path, monkeypatch, realdata):
+    from cloudtrail_etl.cli import run_command
+
+    monkeypatch.setenv(readers.ENV, "json")
+    report_path = tmp_path / "report.json"
+    args = ["--input", str(realdata), "--output", str(tmp_path / "t"), "--date", "2023-07-10"]
+    assert run_command([*args, "--report", str(report_path)]) == 2
+    report = json.loads(report_path.read_text())
+    assert report["status"] == "failed" and "CLOUDTRAIL_ETL_READER" in report["error"]

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import os
 
+from cloudtrail_etl.errors import UsageError
+
 MAP = "map"
 VARIANT = "variant"
 READERS = (MAP, VARIANT)
@@ -30,7 +32,7 @@ def reader_for(spark_version: str, env: dict | None = None) -> str:
     """The reader a run on this Spark version uses (`map` or `variant`)."""
     wanted = (os.environ if env is None else env).get(ENV, "").strip().lower()
     if wanted and wanted not in READERS:
-        raise ValueError(f"{ENV}={wanted!r}: expected one of {', '.join(READERS)}")
+        raise UsageError(f"{ENV}={wanted!r}: expected one of {', '.join(READERS)}")
     if spark_major(spark_version) < 4:
         return MAP
     return wanted or MAP
