@@ -17,6 +17,7 @@ NOT_WRITTEN = "not written: the run failed"  # the run failed before the day was
 # Why a listed file was not read, whatever the source (sources say why a file they read is unusable).
 REASON_UNREADABLE = "unreadable: corrupt, truncated or empty gzip"
 REASON_ZERO_BYTES = "zero bytes"
+MAX_LISTED_BAD_FILES = 1000  # the report lists the first ones by path; bad_file_count counts them all
 
 
 @dataclasses.dataclass
@@ -41,6 +42,12 @@ class DayReport:
     events_quarantined: int = 0
     output_files: int = 0
     output_bytes: int = 0
+    # Written days only (else null), from the written rows (stages/volume.py). `volume`: per delivery stream
+    # (account, region[, flow_log_id]), its rows and rows per KST hour 00..23; `streams`: {"present": N, "silent":
+    # [streams with rows on the day before in the table and none on this day], "reference_day": the day before, or
+    # null when the table has no such day}.
+    volume: list[dict[str, Any]] | None = None
+    streams: dict[str, Any] | None = None
 
 
 @dataclasses.dataclass
@@ -83,6 +90,9 @@ class RunReport:
     recovered: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     integrity: dict[str, Any] | None = None  # --verify-digests: the digest check of the days (integrity/report.py)
     duration_s: float = 0.0
+    # Where the time went: {"name", "seconds"} per stage run, in order (stages/), and for convert "task_cpu_s", the
+    # Spark tasks' CPU seconds (null where Spark cannot tell). They add up to duration_s.
+    stages: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     spark_version: str = ""
     reader: str = ""  # which of the source's readers ran (CloudTrail: map or variant, sources/cloudtrail/readers.py)
     error: str | None = None

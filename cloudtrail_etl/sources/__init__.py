@@ -46,6 +46,10 @@ class LogSource(abc.ABC):
     # A day's shuffle bytes per byte of an average folder read, measured: sizes the tasks that write each day
     # (plan.buckets_per_day).
     shuffle_bytes_per_folder_byte: ClassVar[float]
+    # The delivery stream of a row (the report's volume per day, stages/volume.py): (report key, table column) pairs,
+    # and the column whose KST hour counts it.
+    stream_columns: ClassVar[tuple[tuple[str, str], ...]]
+    hour_column: ClassVar[str]
 
     def discover(
         self,

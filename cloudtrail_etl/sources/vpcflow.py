@@ -473,6 +473,8 @@ class VpcFlowLogs(LogSource):
     bloom_filter_columns = ("srcaddr", "dstaddr")
     row_group_bytes = 2 * 1024 * 1024
     shuffle_bytes_per_folder_byte = 5.0
+    stream_columns = (("account", FILE_ACCOUNT_ID), ("region", FILE_REGION), ("flow_log_id", FILE_FLOW_LOG_ID))
+    hour_column = START_KST
 
     def distribution_key(self) -> Column:
         # A file without interface-id in its format spreads by file instead.
