@@ -459,6 +459,12 @@ def hadoop_calls(layout: Layout, day: dt.date, run_id: str = "20260102T160000Z-0
     # Report of the written files, and the unmapped-fields read back.
     calls.list_dir(out, target, "list written files")
     calls.get(out, f"{target}/part-00000", "read back unmapped fields")
+    # Volume per stream and KST hour (stages/volume.py): the day before is probed, the written day's stream and time
+    # columns are read back (with the day before's, when the table holds it).
+    previous = f"{day - dt.timedelta(days=1):%Y%m%d}"
+    calls.dir_status(out, f"{table}/proc_ymd={previous}", "volume: does the table hold the day before")
+    calls.list_dir(out, target, "volume: the written day's columns")
+    calls.get(out, f"{target}/part-00000", "volume: the written day's columns")
 
     # A range run stages several days and swaps each one the same way; a second day adds no new kind of request.
 
