@@ -62,6 +62,17 @@ def assert_stages_add_up(report: dict) -> None:
     assert all("task_cpu_s" not in s for s in stages if s["name"] != "convert")
 
 
+def test_a_failed_run_reports_the_stages_it_ran_and_where_it_stopped(tmp_path):
+    (tmp_path / "in" / "AWSLogs").mkdir(parents=True)
+    args = ["--input", str(tmp_path / "in"), "--output", str(tmp_path / "table"), "--date", str(FIRST)]
+    code, report = run_cli_captured(*args, "--require-input")
+    assert code == 4 and report["status"] == "failed"
+    assert [s["name"] for s in report["stages"]] == ["recover", "list", "report"]
+    total = sum(s["seconds"] for s in report["stages"])
+    assert abs(total - report["duration_s"]) <= 0.03 * report["duration_s"] + 0.05
+    assert report["days"][0]["volume"] is None and report["days"][0]["streams"] is None
+
+
 # --- CloudTrail -------------------------------------------------------------------------------------------------
 
 CT_KEYS = ("account", "region")
