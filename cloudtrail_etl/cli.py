@@ -253,6 +253,11 @@ def sample_command(argv: Sequence[str]) -> int:
     parser.add_argument("--seed", type=int, default=SampleSpec.seed)
     parser.add_argument("--days", type=int, default=SampleSpec.days, help="UTC delivery days to generate")
     parser.add_argument("--start", default=SampleSpec.start.isoformat(), help="first UTC day, YYYY-MM-DD")
+    parser.add_argument(
+        "--file-format",
+        choices=("plain-text", "parquet"),
+        help="VPC flow logs: every flow log delivers this format (default: the sample's own, text)",
+    )
     parser.add_argument("--public-keys-out", help="write the test key as list-public-keys JSON (verify --public-keys)")
     parser.add_argument("--digest-metadata-out", help="write digests' S3 metadata (signatures) as JSON, for uploads")
     args = parser.parse_args(argv)
@@ -262,12 +267,20 @@ def sample_command(argv: Sequence[str]) -> int:
         start = parse_day(args.start)
     except ValueError as exc:
         return _fail(str(exc).replace("--date", "--start"), 2)
+    if args.file_format and args.source != "vpcflow":
+        return _fail("--file-format is for --source vpcflow (CloudTrail delivers JSON only)", 2)
     if args.source == "vpcflow":
         if args.public_keys_out or args.digest_metadata_out:
             return _fail("--public-keys-out and --digest-metadata-out are CloudTrail's (digest files)", 2)
+        import dataclasses
+
         from cloudtrail_etl.sample.vpcflow import FlowSampleSpec, write_flow_logs
 
-        flows = write_flow_logs(Path(args.output), FlowSampleSpec(start=start, days=args.days, seed=args.seed))
+        spec = FlowSampleSpec(start=start, days=args.days, seed=args.seed)
+        if args.file_format:
+            flow_logs = tuple(dataclasses.replace(f, file_format=args.file_format) for f in spec.flow_logs)
+            spec = dataclasses.replace(spec, flow_logs=flow_logs)
+        flows = write_flow_logs(Path(args.output), spec)
         print(
             f"wrote {flows.files_written} VPC flow log files with {flows.records_written} records "
             f"({flows.bytes_written / 1024 / 1024:.1f} MiB) under {Path(args.output) / 'AWSLogs'}"

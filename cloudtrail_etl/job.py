@@ -23,7 +23,7 @@ from cloudtrail_etl import transform as T
 from cloudtrail_etl.aws import resolve_region
 from cloudtrail_etl.config import JobConfig
 from cloudtrail_etl.days import proc_ymd
-from cloudtrail_etl.discovery import DayInput, InputFile, is_s3
+from cloudtrail_etl.discovery import DayInput, InputFile, is_s3, kinds_of, not_read_summary
 from cloudtrail_etl.errors import (
     BadInputFiles,
     CatalogFailed,
@@ -49,6 +49,7 @@ from cloudtrail_etl.report import (
     DayReport,
     RunReport,
 )
+from cloudtrail_etl.session import quiet_task_failures
 from cloudtrail_etl.sources import LogSource, get_source
 from cloudtrail_etl.storage import Storage
 from cloudtrail_etl.writer import write_days
@@ -68,6 +69,13 @@ def _same_file_key(uri: str) -> str:
     if uri.startswith("file:"):
         uri = "/" + uri[len("file:") :].lstrip("/")
     return uri
+
+
+def _union(first: DataFrame | None, second: DataFrame | None) -> DataFrame | None:
+    """Records of two reads as one DataFrame (by column name); either may be None (no such files)."""
+    if first is None or second is None:
+        return first if second is None else second
+    return first.unionByName(second)
 
 
 def _count_by_day(codes: Sequence[str], condition, prefix: str) -> list:
@@ -91,6 +99,8 @@ class Job:
         self.integrity_problems: list[str] = []
         self.deferred: list[JobError] = []  # failures that let the rest of the run go on, raised at its end
         self.publisher = None  # the table's lock, recovery and journaled swaps (publish.py), from _run() on
+        self.checked_files: set[str] = set()  # files read by the source's checked_read (their URIs as listed)
+        self.run_input_files: tuple[InputFile, ...] = ()
         days = self.plan.days
         self.report = RunReport(
             source=self.source.name,
@@ -157,6 +167,7 @@ class Job:
             _absolute(config.input), plan.folder_days, plan.delivered_since, config.accounts, config.regions,
             self.s3_client,
         )  # fmt: skip
+        self.run_input_files = run_input.files
         report.input_folders = run_input.folder_count
         report.input_files = len(run_input.files)
         report.input_bytes = run_input.total_bytes
@@ -168,13 +179,18 @@ class Job:
         for day_report, day in zip(report.days, plan.days):
             day_report.input_files = reading[day]
         say(f"found {report.input_files} files ({report.input_bytes / MIB:.1f} MiB) in {report.input_folders} folders")
+        if run_input.not_read:  # never a bare "found 0 files" over folders full of something else
+            report.files_not_read = kinds_of(run_input.not_read)
+            report.file_not_read_example = run_input.not_read[0].uri
+            say(not_read_summary(run_input.not_read))
         public_keys = self._public_keys()  # a bad --public-keys file fails before any work
         if not run_input.files:
             for day_report in report.days:
                 day_report.status = NO_INPUT
             if config.require_input:
                 early = f" ({len(run_input.skipped)} delivered before the day began)" if run_input.skipped else ""
-                raise NoInputFiles(f"no {self.source.title} files for KST {span} under {config.input}{early}")
+                others = f"; {not_read_summary(run_input.not_read)}" if run_input.not_read else ""
+                raise NoInputFiles(f"no {self.source.title} files for KST {span} under {config.input}{early}{others}")
         else:
             self._convert(run_input)
         if config.verify_digests:  # also when no log file is left: the digests then say which were deleted
@@ -240,18 +256,24 @@ class Job:
         self.publisher.finish()
 
     def _write_staged_days(self, run_input: DayInput) -> tuple[dict, dict]:
-        """Convert the run's files into staging: the source's fast read where it has one, checked after the write,
-        else (or when the check or the read fails) the exact read. Returns the file and event metrics."""
+        """Convert the run's files into staging: the files the driver checks first (checked_read) beside the
+        source's fast read where it has one, checked after the write, else (or when the check or the read fails)
+        the exact read. Returns the file and event metrics."""
+        checked = self.source.checked_read(self.spark, run_input, self.s3_client)
+        self.checked_files = set(checked.read) | {uri for uri, _ in checked.bad} if checked else set()
+        checked_records = checked.records if checked else None
+        checked_problems = "\n".join(f"{uri}\t{reason}" for uri, reason in checked.bad) if checked else ""
         fast = self.source.fast_records(self.spark, run_input, self.s3_client)
         if fast is not None:
             try:
-                event_metrics = self._write_records(fast.records, run_input.total_bytes)
+                with quiet_task_failures(self.spark):  # a failure here is said in one line below, then read again
+                    event_metrics = self._write_records(_union(fast.records, checked_records), run_input.total_bytes)
                 problem = fast.check()
             except Exception as exc:  # a file the fast read cannot handle (a corrupt gzip): the exact read can
                 problem = f"the fast read failed ({describe(exc)})"
             if problem is None:
                 documents = sum(1 for f in run_input.files if f.size > 0)
-                return {"documents": documents, "problems": ""}, event_metrics
+                return {"documents": documents, "problems": checked_problems}, event_metrics
             say(f"{problem}: reading every file whole, each by its own header")
             self.storage.delete(f"{self.staging_run}/table")
         file_stats = Observation("files")
@@ -266,8 +288,11 @@ class Job:
                 ),
             ).alias("problems"),
         )
-        event_metrics = self._write_records(self.source.records(files), run_input.total_bytes)
-        return file_stats.get, event_metrics
+        records = _union(self.source.records(files), checked_records)
+        event_metrics = self._write_records(records, run_input.total_bytes)
+        read = file_stats.get
+        problems = "\n".join(filter(None, [read["problems"], checked_problems]))
+        return {"documents": int(read["documents"]) + len(self.checked_files), "problems": problems}, event_metrics
 
     def _write_records(self, records: DataFrame, input_bytes: int) -> dict:
         """Count the records (observed metrics of the one pass), keep the run's days, drop duplicate deliveries
@@ -360,6 +385,7 @@ class Job:
             # Some non-empty files produced no document at all. Find which, with a read of the file names only.
             documents_of = self.source.read_files(self.spark, run_input.folders, run_input.delivered_since)
             read = {_same_file_key(row[0]) for row in documents_of.select(T.SOURCE_FILE).distinct().collect()}
+            read |= {_same_file_key(uri) for uri in self.checked_files}
             bad += [
                 BadFile(f.uri, REASON_UNREADABLE)
                 for f in run_input.files
@@ -391,7 +417,7 @@ class Job:
         for day_report, day in zip(self.report.days, self.plan.days):
             if day not in by_day:
                 continue
-            events = self.source.records(self.source.read_files(self.spark, by_day[day], exact_text=True))
+            events = self._quarantine_records(by_day[day])
             rows = events.filter(F.col(T.QUARANTINE_REASON).isNotNull()).select(
                 F.col(T.SOURCE_FILE).alias("source_file"),
                 F.col(T.RECORD_INDEX).alias("record_index"),
@@ -405,6 +431,17 @@ class Job:
                 reasons[row["reason"]] = reasons.get(row["reason"], 0) + int(row["count"])
                 day_report.events_quarantined += int(row["count"])
         self.report.quarantine_reasons = reasons
+
+    def _quarantine_records(self, uris: list[str]) -> DataFrame:
+        """The records of these files with their text: checked files by checked_read, the others by read_files."""
+        checked = [uri for uri in uris if uri in self.checked_files]
+        others = [uri for uri in uris if uri not in self.checked_files]
+        records = self.source.records(self.source.read_files(self.spark, others, exact_text=True)) if others else None
+        if checked:
+            chosen = DayInput((), tuple(f for f in self.run_input_files if f.uri in set(checked)))
+            again = self.source.checked_read(self.spark, chosen, self.s3_client, exact_text=True)
+            records = _union(records, again.records if again else None)
+        return records
 
     def _rows_before(self, days: list[DayReport]) -> dict[str, int]:
         """Rows the table holds now for these days (row counts from the Parquet footers, one small Spark job)."""

@@ -58,6 +58,9 @@ class RunReport:
     input_files: int = 0
     input_bytes: int = 0
     files_delivered_before_day: int = 0  # listed in the first folder but delivered before the first day began
+    # Files in the listed folders that the source does not read (another suffix): how many of each kind, one example.
+    files_not_read: dict[str, int] = dataclasses.field(default_factory=dict)
+    file_not_read_example: str | None = None
     bad_files: list[BadFile] = dataclasses.field(default_factory=list)  # the first 1,000 by path
     bad_file_count: int = 0
     events_read: int = 0
