@@ -429,8 +429,8 @@ def run_vpcflow(
             *environment,
             f"- Load average at start: {load_at_start}; at the end: {load_average()}",
             "- Converters: ours (`cloudtrail-etl run --source vpcflow`), a straightforward Spark job "
-            f"{straightforward}, alternated; each reads the KST day's two UTC folders (ours leaves out the files made over an hour before "
-            "the day began).",
+            f"{straightforward}, alternated; each reads the KST day's two UTC folders (ours leaves out the files made "
+            "over an hour before the day began).",
             f"- Queries with DuckDB over each output's day; the address is {address}, an application host, the "
             f"interface {eni}. Bytes read: column chunks touched in the row groups that min/max statistics, a "
             "wholly dictionary-encoded chunk's dictionary or bloom filters cannot skip (dictionary pages probed "
