@@ -106,6 +106,7 @@ def run_command(argv: Sequence[str], prog: str = "cloudtrail-etl run") -> int:
             traceback.print_exc()
         code = _fail(job.report.error or describe(exc), 1)
     report = job.report
+    _put_metrics(report, config)  # the report is final (its duration too); its `metrics` entry says how it went
     if code == 0 or (report.days and any(day.status == "written" for day in report.days)):
         print(_summary(report))
     print(report.to_json())
@@ -115,6 +116,14 @@ def run_command(argv: Sequence[str], prog: str = "cloudtrail-etl run") -> int:
         except Exception as exc:
             return _fail(f"could not write the report to {config.report}: {str(exc).splitlines()[0]}", 6)
     return code
+
+
+def _put_metrics(report, config) -> None:
+    """--metrics-namespace: the run's figures to CloudWatch (metrics.py); never raises."""
+    if config is not None and config.metrics_namespace:
+        from cloudtrail_etl.metrics import put_run_metrics
+
+        put_run_metrics(report, config)
 
 
 def _report_path(argv: Sequence[str]) -> str | None:
@@ -131,7 +140,7 @@ def _failed_report(argv: Sequence[str], exc: Exception, config=None) -> int:
     """A run that failed before it started (arguments, Java) still writes its --report: a local file directly,
     s3:// with boto3 (no Spark is needed for one small object). 0 when written or not asked for, else exit 6."""
     path = config.report if config is not None else _report_path(argv)
-    if not path:
+    if not path and not (config is not None and config.metrics_namespace):
         return 0
     from cloudtrail_etl.report import RunReport
 
@@ -146,6 +155,9 @@ def _failed_report(argv: Sequence[str], exc: Exception, config=None) -> int:
         output_path=value("--output"),
     )
     report.status, report.error = "failed", str(exc)
+    _put_metrics(report, config)  # a run that failed before it started still counts as a failed run
+    if not path:
+        return 0
     text = report.to_json() + "\n"
     try:
         from cloudtrail_etl.files import is_s3, split_s3

@@ -85,6 +85,8 @@ class RunReport:
     # {"day": folder label or null, "action": rolled forward / rolled back / ..., "run_id": the crashed run}.
     recovered: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     integrity: dict[str, Any] | None = None  # --verify-digests: the digest check of the days (integrity/report.py)
+    # --metrics-namespace: {"namespace", "table", "timestamp", "put": datapoints put, "error": null or why not}
+    metrics: dict[str, Any] | None = None
     duration_s: float = 0.0
     spark_version: str = ""
     reader: str = ""  # which of the source's readers ran (CloudTrail: map or variant, sources/cloudtrail/readers.py)
