@@ -132,7 +132,7 @@ def test_bad_parquet_files_are_named_and_skipped_files_account_for_every_row(tmp
     good = _lines(START, 4)
     _flow_file(folder, "fl-aa", "20260102T0500", parquet_delivery(V2, good))
     whole = parquet_delivery(V2, _lines(START, 3))
-    _flow_file(folder, "fl-bb", "20260102T0505", whole[: len(whole) // 2])  # cut short
+    _flow_file(folder, "fl-aa", "20260102T0505", whole[: len(whole) // 2])  # cut short: fl-aa's others named one by one
     _flow_file(folder, "fl-cc", "20260102T0510", gzip.compress(("\n".join([" ".join(V2), *good]) + "\n").encode()))
     strings = pa.table({name.replace("-", "_"): [v] for name, v in zip(V2, good[0].split(" "))})  # all text
     buffer = io.BytesIO()
@@ -145,8 +145,8 @@ def test_bad_parquet_files_are_named_and_skipped_files_account_for_every_row(tmp
     assert report["days"][0]["status"] == "kept: unreadable files"
     assert not (tmp_path / "out/proc_ymd=20260102").exists()
     reasons = {Path(b["path"]).name.split("_")[3]: b["reason"] for b in report["bad_files"]}
-    assert sorted(reasons) == ["fl-bb", "fl-cc", "fl-dd"]
-    assert reasons["fl-bb"].startswith("not a readable Parquet file") and "cut short" in reasons["fl-bb"]
+    assert sorted(reasons) == ["fl-aa", "fl-cc", "fl-dd"]
+    assert reasons["fl-aa"].startswith("not a readable Parquet file") and "cut short" in reasons["fl-aa"]
     assert reasons["fl-cc"].startswith("not a readable Parquet file")
     assert reasons["fl-dd"] == "column version is BYTE_ARRAY, not an integer: the table's version is int"
 

@@ -110,10 +110,6 @@ def unusable_column(column: str, physical: str, kind: str | None) -> str | None:
 def _footer(f: InputFile, s3_client) -> Footer:
     if is_s3(f.uri):
         bucket, _, key = f.uri.split("://", 1)[1].partition("/")
-        if s3_client is None:
-            import boto3
-
-            s3_client = boto3.client("s3")
         return read_s3_footer(s3_client, bucket, key, f.size)
     return read_local_footer(f.uri.removeprefix("file:"))
 
@@ -122,6 +118,10 @@ def inspect(files: Sequence[InputFile], s3_client=None) -> ParquetInput:
     """Read every file's footer (FOOTER_THREADS at a time) and group the usable files by schema. Zero-byte files
     are the run's to report, not inspected here."""
     table_kinds = kinds()
+    if s3_client is None and any(is_s3(f.uri) for f in files):
+        import boto3  # one client for every thread (boto3 clients are thread-safe)
+
+        s3_client = boto3.client("s3")
 
     def one(f: InputFile) -> tuple[InputFile, Footer | None, str | None]:
         try:
@@ -154,49 +154,47 @@ def inspect(files: Sequence[InputFile], s3_client=None) -> ParquetInput:
 def read_groups(
     spark: SparkSession, parquet: ParquetInput, folders: Sequence[str], delivered_since: str
 ) -> list[tuple[SchemaGroup, DataFrame]]:
-    """Each schema group's raw rows with SOURCE_FILE (and RECORD_INDEX, 1-based, where Spark gives row indexes).
+    """Each schema group's rows as the files hold them, with SOURCE_FILE.
 
     A flow log whose files all fall in one group is read by its folders and a file-name glob of its id, as the text
     is (Spark lists a few folders, not thousands of files); files of any other flow log are named one by one."""
-    by_flow_log: dict[str, set[int]] = {}
     named = re.compile(FLOW_LOG_ID_IN_NAME)
+
+    def flow_log_of(uri: str) -> str:
+        match = named.search(uri.rsplit("/", 1)[-1])
+        return match.group(1) if match else ""
+
+    # Where each flow log's files went: a flow log is read by folder only when all its files are in one group and
+    # in folders of their own (not one of the files given one by one), and none of them is bad or empty.
+    groups_of: dict[str, set[int]] = {}
+    folder_set = set(folders)
+    flow_log_by_uri: dict[str, str] = {}
     for index, group in enumerate(parquet.groups):
         for f in group.files:
-            match = named.search(f.name)
-            by_flow_log.setdefault(match.group(1) if match else "", set()).add(index)
-    for uri in [uri for uri, _ in parquet.bad] + list(parquet.empty):  # never read by their folder
-        match = named.search(uri.rsplit("/", 1)[-1])
-        by_flow_log.setdefault(match.group(1) if match else "", set()).add(-1)
-    folder_set = set(folders)
+            flow_log = flow_log_by_uri[f.uri] = flow_log_of(f.uri)
+            groups_of.setdefault(flow_log, set()).add(index if f.uri.rsplit("/", 1)[0] in folder_set else -1)
+    for uri in [uri for uri, _ in parquet.bad] + list(parquet.empty):
+        groups_of.setdefault(flow_log_of(uri), set()).add(-1)
     read = []
     for index, group in enumerate(parquet.groups):
-        by_folder = {
-            flow_log
-            for flow_log, groups in by_flow_log.items()
-            if flow_log and groups == {index}
-            and all(f.uri.rsplit("/", 1)[0] in folder_set for f in group.files if _id(named, f) == flow_log)
-        }  # fmt: skip
+        by_folder = {flow_log for flow_log, found in groups_of.items() if flow_log and found == {index}}
+        in_group = [(f, flow_log_by_uri[f.uri]) for f in group.files]
         schema = StructType([StructField(name, _READ_AS[physical], True) for name, physical in group.columns])
         parts = []
         if by_folder:
-            paths = sorted({f.uri.rsplit("/", 1)[0] for f in group.files if _id(named, f) in by_folder})
+            paths = sorted({f.uri.rsplit("/", 1)[0] for f, flow_log in in_group if flow_log in by_folder})
             glob = "*_{" + ",".join(sorted(by_folder)) + "}_*" + PARQUET_SUFFIX
             rows = spark.read.schema(schema).option("pathGlobFilter", glob).parquet(*paths)
             if delivered_since:
                 made = F.regexp_extract(F.col("_metadata.file_name"), DELIVERY_TIME_IN_NAME, 1)
                 rows = rows.filter((made == "") | (made >= F.lit(delivered_since)))
             parts.append(rows)
-        one_by_one = [f.uri for f in group.files if _id(named, f) not in by_folder]
+        one_by_one = [f.uri for f, flow_log in in_group if flow_log not in by_folder]
         if one_by_one:
             parts.append(spark.read.schema(schema).parquet(*one_by_one))
         for rows in parts:
             read.append((group, rows.select("*", F.col("_metadata.file_path").alias(SOURCE_FILE))))
     return read
-
-
-def _id(named: re.Pattern, f: InputFile) -> str:
-    match = named.search(f.name)
-    return match.group(1) if match else ""
 
 
 def typed_columns(columns: Sequence[tuple[str, str]]) -> tuple[list[Column], Column, Column, Column]:
