@@ -35,11 +35,11 @@ class FlowCorpus:
     records_in_day: int  # lines of the folders D-1 and D whose start is in KST day D: what every converter must write
 
 
-def spec_for(scale: float) -> FlowSampleSpec:
+def spec_for(scale: float, file_format: str = "plain-text") -> FlowSampleSpec:
     return FlowSampleSpec(
         start=DAY.replace(day=DAY.day - 1),
         days=2,
-        flow_logs=(FLOW_LOG,),
+        flow_logs=(dataclasses.replace(FLOW_LOG, file_format=file_format),),
         interfaces_per_account=INTERFACES,
         flows_per_window=FLOWS_PER_WINDOW_1X * scale,
         late_file_rate=0.002,
@@ -47,10 +47,12 @@ def spec_for(scale: float) -> FlowSampleSpec:
     )
 
 
-def ensure_flow_corpus(scale: float) -> FlowCorpus:
-    spec = spec_for(scale)
+def ensure_flow_corpus(scale: float, file_format: str = "plain-text") -> FlowCorpus:
+    """The corpus at a scale, its files text (.log.gz) or Parquet (.log.parquet): the same records either way."""
+    spec = spec_for(scale, file_format)
     key = hashlib.sha256(f"{GENERATOR}:{spec!r}".encode()).hexdigest()[:12]
-    root = CACHE / f"vpcflow-{scale:g}x-{key}"
+    kind = "" if file_format == "plain-text" else f"{file_format}-"
+    root = CACHE / f"vpcflow-{kind}{scale:g}x-{key}"
     meta = root / "corpus.json"
     if not meta.exists():
         shutil.rmtree(root, ignore_errors=True)

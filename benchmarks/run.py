@@ -410,8 +410,8 @@ def day_section(
 
 DAY_HEADING = "## One KST day: ours, the blog's job, the baseline and DuckDB (issue 12)"
 # results.md holds one section per part, each after its marker; a run replaces the sections of the parts it ran.
-PARTS = ("day", "week", "memory", "verify", "vpcflow")
-_MARKER = re.compile(r"^<!-- bench part: (\w+) -->$", re.MULTILINE)
+PARTS = ("day", "week", "memory", "verify", "vpcflow", "vpcflow-parquet")
+_MARKER = re.compile(r"^<!-- bench part: ([\w-]+) -->$", re.MULTILINE)
 PREAMBLE = """# Benchmark results
 
 Written by `make bench` (`benchmarks/run.py`); do not edit by hand, re-run it. A run replaces the sections of the
@@ -431,6 +431,9 @@ How to run each part, from the repository root (`BENCH_ARGS` passes options thro
 - **vpcflow** (issue 17), one KST day of a busy account's VPC flow logs (~2M records at 1x) by ours, a
   straightforward Spark job and DuckDB, alternated, 3 runs at 1x and 1 at 4x, then the analysts' queries with the
   bytes they read: `make bench BENCH_ARGS="--parts vpcflow"`; `--flow-scales 1,4`.
+- **vpcflow-parquet** (issue 24), the same day's records delivered as Parquet (`.log.parquet`), by ours, a
+  straightforward `spark.read.parquet` job and DuckDB, with the same queries:
+  `make bench BENCH_ARGS="--parts vpcflow-parquet"`; `--flow-scales 1,4`.
 - `--results PATH` writes the sections elsewhere (quick looks at tiny scales belong in `benchmarks/out/`).
 """
 PLACEHOLDERS = {
@@ -442,6 +445,8 @@ PLACEHOLDERS = {
     "verify": "## What `--verify-digests` adds to a run (issue 10, 1x day)\n\nNot measured yet: "
     '`make bench BENCH_ARGS="--parts verify"`.\n',
     "vpcflow": f'{flowlogs.HEADING}\n\nNot measured yet: `make bench BENCH_ARGS="--parts vpcflow"`.\n',
+    "vpcflow-parquet": f"{flowlogs.PARQUET_HEADING}\n\nNot measured yet: "
+    '`make bench BENCH_ARGS="--parts vpcflow-parquet"`.\n',
 }
 
 
@@ -555,6 +560,8 @@ def main(argv: list[str] | None = None) -> int:
             text, passed = memory.run_memory(lengths, args.memory_scale)
         elif name == "vpcflow":
             text, passed = flowlogs.run_vpcflow(_scales(args.flow_scales), args.runs, environment())
+        elif name == "vpcflow-parquet":
+            text, passed = flowlogs.run_vpcflow(_scales(args.flow_scales), args.runs, environment(), "parquet")
         else:
             text, passed = verify_cost.run_verify(args.verify_rounds)
         sections[name] = text

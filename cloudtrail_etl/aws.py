@@ -47,8 +47,9 @@ def require_region(explicit: Optional[str] = None) -> str:
     return region
 
 
-def client(service: str, region: Optional[str] = None) -> Any:
-    """A boto3 client in `region` (resolved when not given; S3 works without one, Glue does not)."""
+def client(service: str, region: Optional[str] = None, config: Any = None) -> Any:
+    """A boto3 client in `region` (resolved when not given; S3 works without one, Glue does not); `config`: a
+    botocore Config (timeouts, retries)."""
     import boto3
 
-    return boto3.client(service, region_name=region or resolve_region())
+    return boto3.client(service, region_name=region or resolve_region(), config=config)

@@ -106,6 +106,7 @@ def run_command(argv: Sequence[str], prog: str = "cloudtrail-etl run") -> int:
             traceback.print_exc()
         code = _fail(job.report.error or describe(exc), 1)
     report = job.report
+    _put_metrics(report, config)  # the report is final (its duration too); its `metrics` entry says how it went
     if code == 0 or (report.days and any(day.status == "written" for day in report.days)):
         print(_summary(report))
     print(report.to_json())
@@ -115,6 +116,14 @@ def run_command(argv: Sequence[str], prog: str = "cloudtrail-etl run") -> int:
         except Exception as exc:
             return _fail(f"could not write the report to {config.report}: {str(exc).splitlines()[0]}", 6)
     return code
+
+
+def _put_metrics(report, config) -> None:
+    """--metrics-namespace: the run's figures to CloudWatch (metrics.py); never raises."""
+    if config is not None and config.metrics_namespace:
+        from cloudtrail_etl.metrics import put_run_metrics
+
+        put_run_metrics(report, config)
 
 
 def _report_path(argv: Sequence[str]) -> str | None:
@@ -131,7 +140,7 @@ def _failed_report(argv: Sequence[str], exc: Exception, config=None) -> int:
     """A run that failed before it started (arguments, Java) still writes its --report: a local file directly,
     s3:// with boto3 (no Spark is needed for one small object). 0 when written or not asked for, else exit 6."""
     path = config.report if config is not None else _report_path(argv)
-    if not path:
+    if not path and not (config is not None and config.metrics_namespace):
         return 0
     from cloudtrail_etl.report import RunReport
 
@@ -146,6 +155,9 @@ def _failed_report(argv: Sequence[str], exc: Exception, config=None) -> int:
         output_path=value("--output"),
     )
     report.status, report.error = "failed", str(exc)
+    _put_metrics(report, config)  # a run that failed before it started still counts as a failed run
+    if not path:
+        return 0
     text = report.to_json() + "\n"
     try:
         from cloudtrail_etl.files import is_s3, split_s3
@@ -253,6 +265,11 @@ def sample_command(argv: Sequence[str]) -> int:
     parser.add_argument("--seed", type=int, default=SampleSpec.seed)
     parser.add_argument("--days", type=int, default=SampleSpec.days, help="UTC delivery days to generate")
     parser.add_argument("--start", default=SampleSpec.start.isoformat(), help="first UTC day, YYYY-MM-DD")
+    parser.add_argument(
+        "--file-format",
+        choices=("plain-text", "parquet"),
+        help="VPC flow logs: every flow log delivers this format (default: the sample's own, text)",
+    )
     parser.add_argument("--public-keys-out", help="write the test key as list-public-keys JSON (verify --public-keys)")
     parser.add_argument("--digest-metadata-out", help="write digests' S3 metadata (signatures) as JSON, for uploads")
     args = parser.parse_args(argv)
@@ -262,12 +279,20 @@ def sample_command(argv: Sequence[str]) -> int:
         start = parse_day(args.start)
     except ValueError as exc:
         return _fail(str(exc).replace("--date", "--start"), 2)
+    if args.file_format and args.source != "vpcflow":
+        return _fail("--file-format is for --source vpcflow (CloudTrail delivers JSON only)", 2)
     if args.source == "vpcflow":
         if args.public_keys_out or args.digest_metadata_out:
             return _fail("--public-keys-out and --digest-metadata-out are CloudTrail's (digest files)", 2)
+        import dataclasses
+
         from cloudtrail_etl.sample.vpcflow import FlowSampleSpec, write_flow_logs
 
-        flows = write_flow_logs(Path(args.output), FlowSampleSpec(start=start, days=args.days, seed=args.seed))
+        spec = FlowSampleSpec(start=start, days=args.days, seed=args.seed)
+        if args.file_format:
+            flow_logs = tuple(dataclasses.replace(f, file_format=args.file_format) for f in spec.flow_logs)
+            spec = dataclasses.replace(spec, flow_logs=flow_logs)
+        flows = write_flow_logs(Path(args.output), spec)
         print(
             f"wrote {flows.files_written} VPC flow log files with {flows.records_written} records "
             f"({flows.bytes_written / 1024 / 1024:.1f} MiB) under {Path(args.output) / 'AWSLogs'}"

@@ -76,6 +76,9 @@ class JobConfig:
     public_keys: str | None = None
     source: str = DEFAULT_SOURCE  # the log type: cloudtrail, vpcflow (sources/)
     wait_for_lock_s: float = 0.0  # --wait-for-lock: how long to wait for another run's lock on the table
+    metrics_namespace: str | None = None  # --metrics-namespace: put the run's figures to CloudWatch (metrics.py)
+    metrics_per_stream: bool = False  # --metrics-per-stream: also rows written per account/region/flow log
+    metrics_table: str | None = None  # --metrics-table: the Table dimension (default: metrics.table_dimension)
 
     @property
     def plan(self) -> RunPlan:
@@ -193,6 +196,23 @@ def add_run_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         "config file, the instance metadata)",
     )
     parser.add_argument("--traceback", **_FLAG, help="on an unexpected error, print the full Python and Java trace")
+    parser.add_argument(
+        "--metrics-namespace",
+        metavar="NS",
+        help="put the run's figures to this CloudWatch namespace when it ends (default: none are put); a failure "
+        "to put them is reported, never fails the run",
+    )
+    parser.add_argument(
+        "--metrics-per-stream",
+        **_FLAG,
+        help="with --metrics-namespace: also rows written per account, region (and flow log): one CloudWatch "
+        "metric, billed, per stream",
+    )
+    parser.add_argument(
+        "--metrics-table",
+        help="with --metrics-namespace: the Table dimension (default: the table of --catalog-table, else the last "
+        "folder of --output)",
+    )
     return parser
 
 
@@ -289,6 +309,7 @@ def config_from_namespace(ns: argparse.Namespace) -> JobConfig:
     check_filters(ns.accounts, ns.regions)
     if ns.wait_timeout <= 0:
         raise UsageError("--wait-timeout must be a positive number of seconds")
+    check_metrics_options(ns.metrics_namespace, ns.metrics_per_stream, ns.metrics_table)
     return JobConfig(
         input=ns.input,
         output=ns.output,
@@ -315,7 +336,22 @@ def config_from_namespace(ns: argparse.Namespace) -> JobConfig:
         public_keys=ns.public_keys,
         source=ns.source,
         wait_for_lock_s=ns.wait_for_lock,
+        metrics_namespace=ns.metrics_namespace,
+        metrics_per_stream=ns.metrics_per_stream,
+        metrics_table=ns.metrics_table,
     )
+
+
+def check_metrics_options(namespace: str | None, per_stream: bool, table: str | None) -> None:
+    """CloudWatch's own rules for a namespace (1-255 characters, not starting with ':' nor 'AWS/', which is
+    AWS's) and for a dimension value (1-1024 characters), before any work is done."""
+    if namespace is not None:
+        if not namespace.strip() or len(namespace) > 255 or namespace.startswith((":", "AWS/")):
+            raise UsageError(f"--metrics-namespace {namespace!r}: 1-255 characters, not starting with ':' or 'AWS/'")
+    elif per_stream or table:
+        raise UsageError("--metrics-per-stream and --metrics-table go with --metrics-namespace")
+    if table is not None and not (0 < len(table) <= 1024):
+        raise UsageError("--metrics-table must be 1-1024 characters")
 
 
 def parse_run_args(argv: Sequence[str], prog: str = "cloudtrail-etl run") -> JobConfig:

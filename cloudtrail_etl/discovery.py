@@ -51,6 +51,8 @@ class DayInput:
     skipped: tuple[InputFile, ...] = ()  # listed, but delivered before the first day began
     delivered_since: str = ""  # DELIVERY_TIME_FORMAT: files named with an earlier delivery time are skipped
     folder_count: int = 0  # the folders that hold the files
+    # Files in the listed folders that the source does not read (another suffix: another log type, a copy, ...).
+    not_read: tuple[InputFile, ...] = ()
 
     @property
     def total_bytes(self) -> int:
@@ -59,10 +61,11 @@ class DayInput:
 
 @dataclasses.dataclass(frozen=True)
 class Listing:
-    """One folder: its subfolders' names and the files directly in it."""
+    """One folder: its subfolders' names, the files directly in it that the source reads, and the others."""
 
     subfolders: tuple[str, ...]
     files: tuple[InputFile, ...]
+    others: tuple[InputFile, ...] = ()
 
 
 class Layout(Protocol):
@@ -97,19 +100,15 @@ class _LocalLister:
     def subfolders(self, rel: str) -> list[str]:
         return list(self.listing(rel).subfolders)
 
-    def listing(self, rel: str, folder_day: dt.date | None = None, suffix: str = "") -> Listing:
+    def listing(self, rel: str, folder_day: dt.date | None = None, suffix: str | tuple[str, ...] = "") -> Listing:
         path = os.path.join(self.root, rel)
         try:
             entries = sorted(os.scandir(path), key=lambda e: e.name)
         except (FileNotFoundError, NotADirectoryError):
             return Listing((), ())
         folders = tuple(e.name for e in entries if e.is_dir())
-        files = tuple(
-            InputFile(os.path.abspath(e.path), e.stat().st_size, folder_day)
-            for e in entries
-            if e.is_file() and e.name.endswith(suffix)
-        )
-        return Listing(folders, files)
+        files = [InputFile(os.path.abspath(e.path), e.stat().st_size, folder_day) for e in entries if e.is_file()]
+        return _split(folders, files, suffix)
 
     def files(self, rel: str, folder_day: dt.date | None = None, suffix: str = ".json.gz") -> list[InputFile]:
         return list(self.listing(rel, folder_day, suffix).files)
@@ -149,7 +148,7 @@ class _S3Lister:
     def subfolders(self, rel: str) -> list[str]:
         return list(self.listing(rel).subfolders)
 
-    def listing(self, rel: str, folder_day: dt.date | None = None, suffix: str = "") -> Listing:
+    def listing(self, rel: str, folder_day: dt.date | None = None, suffix: str | tuple[str, ...] = "") -> Listing:
         folders: list[str] = []
         files: list[InputFile] = []
         paginator = self.client.get_paginator("list_objects_v2")
@@ -157,15 +156,44 @@ class _S3Lister:
             for common in page.get("CommonPrefixes", []):
                 folders.append(common["Prefix"].rstrip("/").rsplit("/", 1)[-1])
             for obj in page.get("Contents", []):
-                if obj["Key"].endswith(suffix) and not obj["Key"].endswith("/"):
+                if not obj["Key"].endswith("/"):
                     files.append(InputFile(f"{self.scheme}://{self.bucket}/{obj['Key']}", int(obj["Size"]), folder_day))
-        return Listing(tuple(sorted(folders)), tuple(files))
+        return _split(tuple(sorted(folders)), files, suffix)
 
     def files(self, rel: str, folder_day: dt.date | None = None, suffix: str = ".json.gz") -> list[InputFile]:
         return list(self.listing(rel, folder_day, suffix).files)
 
     def uri(self, rel: str) -> str:
         return f"{self.scheme}://{self.bucket}/{self._key(rel).rstrip('/')}"
+
+
+def _split(folders: tuple[str, ...], files: list[InputFile], suffix: str | tuple[str, ...]) -> Listing:
+    """A folder's listing: the files named with `suffix` (one or several) to read, the others set apart."""
+    return Listing(
+        folders,
+        tuple(f for f in files if f.name.endswith(suffix)),
+        tuple(f for f in files if not f.name.endswith(suffix)),
+    )
+
+
+def kinds_of(files: Sequence[InputFile]) -> dict[str, int]:
+    """How many files of each kind (what their names end with, from the first dot), most first."""
+    kinds: dict[str, int] = {}
+    for f in files:
+        stem = f.name.lstrip(".")
+        kind = "." + stem.split(".", 1)[1] if "." in stem else "(no suffix)"
+        kinds[kind] = kinds.get(kind, 0) + 1
+    return dict(sorted(kinds.items(), key=lambda item: (-item[1], item[0])))
+
+
+def not_read_summary(files: Sequence[InputFile], limit: int = 3) -> str:
+    """Files listed but not read, by kind, with an example name: "" when none."""
+    if not files:
+        return ""
+    kinds = list(kinds_of(files).items())
+    shown = ", ".join(f"{n} {kind}" for kind, n in kinds[:limit])
+    more = f" and {len(kinds) - limit} more kinds" if len(kinds) > limit else ""
+    return f"{len(files)} files in these folders are not read ({shown}{more}), e.g. {files[0].uri}"
 
 
 def make_lister(input_uri: str, s3_client=None):
@@ -225,6 +253,7 @@ def discover(
     ]
     paths: list[str] = []
     files: list[InputFile] = []
+    not_read: list[InputFile] = []
     folder_count = 0
     # One listing per folder: a quarter of an organization trail is 100K+ of them, each a round trip to S3. They run
     # LISTING_THREADS at a time (boto3 clients are thread-safe); results keep the order above.
@@ -232,6 +261,7 @@ def discover(
         listed = pool.map(lambda folder: layout.day_folders(lister, *folder, delivered_since), wanted)
         for found in listed:
             for rel, listing in found:
+                not_read.extend(listing.others)
                 if not listing.files:
                     continue
                 folder_count += 1
@@ -242,4 +272,4 @@ def discover(
     skipped: list[InputFile] = []
     for f in files:
         (skipped if delivered_before(f.delivered, delivered_since) else kept).append(f)
-    return DayInput(tuple(paths), tuple(kept), tuple(skipped), delivered_since, folder_count)
+    return DayInput(tuple(paths), tuple(kept), tuple(skipped), delivered_since, folder_count, tuple(not_read))

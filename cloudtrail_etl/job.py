@@ -17,7 +17,7 @@ from typing import Any
 from pyspark.sql import SparkSession
 
 from cloudtrail_etl.config import JobConfig
-from cloudtrail_etl.discovery import DayInput
+from cloudtrail_etl.discovery import DayInput, kinds_of
 from cloudtrail_etl.errors import JobError, describe, error_causes
 from cloudtrail_etl.report import MAX_LISTED_BAD_FILES, NO_INPUT, NOT_WRITTEN, WRITTEN, DayReport, RunReport
 from cloudtrail_etl.sources import LogSource, get_source
@@ -103,6 +103,9 @@ class Job:
             report.input_files = len(run_input.files)
             report.input_bytes = run_input.total_bytes
             report.files_delivered_before_day = len(run_input.skipped)
+            if run_input.not_read:
+                report.files_not_read = kinds_of(run_input.not_read)
+                report.file_not_read_example = run_input.not_read[0].uri
             for day_report, day in zip(report.days, config.plan.days):
                 day_report.input_files = listed.files_per_day[day]
             if not run_input.files:

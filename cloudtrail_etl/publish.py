@@ -4,8 +4,9 @@ A run stages each folder it replaces (a day, a day's quarantine) outside the tab
 (lock.py):
 
 1. writes a journal, `OUTPUT_staging/RUN_ID/_journal-0000.json`, BEFORE its first change to the table: for each
-   folder, the staged folder, the target, the names of the files the target holds now (`old`) and of the staged
-   files (`new`), the Glue partition to repoint if the table has one, and the catalog step of the run;
+   folder, the staged folder, the target (both relative to the table's roots: `Roots`), the names of the files the
+   target holds now (`old`) and of the staged files (`new`), the Glue partition to repoint if the table has one,
+   and the catalog step of the run;
 2. swaps each folder in place, by file name (`apply_swap`): [partition -> staged folder,] new files in, old files
    deleted by name, [partition -> target]; the old version is never copied or moved anywhere;
 3. writes the journal again after each folder (`_journal-0001.json`, ...; each record is complete, the newest
@@ -15,9 +16,13 @@ Every run (and `cloudtrail-etl recover`) first recovers what crashed runs left (
 rolls every unfinished folder forward (every new file is in the staged folder or the target: copy what is missing,
 delete the old files, repoint the partition) or, if the new version is no longer complete, back (every old file is
 still in the target: delete the new ones). Either way the folder ends as one complete version. It repeats the
-journal's catalog step (idempotent) and removes the run's staging folder. A staging folder without a journal
-belongs to a run that stopped before changing the table (or after all its changes): it is removed, after putting
-back a day that a run of the earlier protocol (rename to `replaced/`, no journal) had moved away.
+journal's catalog step (idempotent) and removes the run's staging folder. A journal's folders are resolved
+against the roots of the run doing the recovery: a table copied with its staging folder is recovered in the copy
+(its catalog, the original's, is left alone), and a journal naming a folder outside those roots (an absolute path,
+as runs before relative paths wrote them, of another table) is refused before anything changes. A staging folder
+without a journal belongs to a run that stopped before changing the table (or after all its changes): it is
+removed, after putting back a day that a run of the earlier protocol (rename to `replaced/`, no journal) had moved
+away.
 
 Nothing here knows about CloudTrail: a swap is folders and file names.
 """
@@ -92,19 +97,64 @@ def apply_swap(files: Files, swap: Swap, glue_factory: Callable[[Optional[str]],
         _point(swap.partition, swap.partition["target_location"], glue_factory)
 
 
-class Journal:
-    """The numbered journal records of one run: each write is a new, complete record."""
+class Roots:
+    """A run's three roots (the table, its staging and its quarantine), absolute. A journal names folders relative
+    to them ({"root": "table", "path": "proc_ymd=X"}), so a table copied or moved with its staging folder is
+    recovered where it now is, never where it was; and recovery touches nothing outside them."""
 
-    def __init__(self, files: Files, run_folder: str, run_id: str):
+    NAMES = ("table", "staging", "quarantine")
+
+    def __init__(self, table: str, staging: str, quarantine: str):
+        self.by_name = {
+            "table": table.rstrip("/"),
+            "staging": staging.rstrip("/"),
+            "quarantine": quarantine.rstrip("/"),
+        }
+
+    def relative(self, path: str) -> dict[str, str]:
+        """{"root", "path"} of an absolute folder inside one of the roots (the longest that holds it)."""
+        for name, root in sorted(self.by_name.items(), key=lambda item: -len(item[1])):
+            if path == root or path.startswith(root + "/"):
+                return {"root": name, "path": path[len(root) + 1 :]}
+        raise ValueError(f"{path} is outside the table's roots ({', '.join(self.by_name.values())})")
+
+    def resolve(self, entry: Any) -> str:
+        """The absolute folder of a journal entry: relative ({"root", "path"}) against these roots; an absolute
+        string (journals of runs before relative paths) only when it is inside them. Raises ValueError."""
+        if isinstance(entry, dict) and entry.get("root") in self.NAMES and isinstance(entry.get("path"), str):
+            root, path = self.by_name[entry["root"]], entry["path"].strip("/")
+            if ".." in path.split("/"):
+                raise ValueError(f"{entry} leaves its root")
+            return f"{root}/{path}" if path else root
+        if isinstance(entry, str):
+            self.relative(entry)  # raises when outside
+            return entry
+        raise ValueError(f"{entry!r} is not a folder of a journal")
+
+
+class Journal:
+    """The numbered journal records of one run: each write is a new, complete record, its folders relative to the
+    run's roots (Roots)."""
+
+    def __init__(self, files: Files, run_folder: str, run_id: str, roots: Optional[Roots] = None):
         self.files, self.run_folder, self.run_id = files, run_folder, run_id
+        self.roots = roots
         self.sequence = 0
+
+    def _swap_entry(self, swap: Swap) -> dict[str, Any]:
+        entry = dataclasses.asdict(swap)
+        if self.roots is not None:
+            entry["staged"], entry["target"] = self.roots.relative(swap.staged), self.roots.relative(swap.target)
+        return entry
 
     def write(self, swaps: list[Swap], catalog: Optional[dict[str, Any]], what: str) -> None:
         record = {
             "run_id": self.run_id,
             "host": socket.gethostname(),
             "pid": os.getpid(),
-            "swaps": [dataclasses.asdict(swap) for swap in swaps],
+            # Where the table was when the journal was written: a recovery elsewhere (a copy) leaves its catalog alone.
+            "table_root": self.roots.by_name["table"] if self.roots is not None else None,
+            "swaps": [self._swap_entry(swap) for swap in swaps],
             "catalog": catalog,
         }
         uri = f"{self.run_folder}/{JOURNAL_PREFIX}{self.sequence:04d}.json"
@@ -188,7 +238,8 @@ class Publisher:
         self.output, self.staging_root, self.run_id = output, staging_root.rstrip("/"), run_id
         self.quarantine_root = quarantine_root
         self.run_folder = f"{self.staging_root}/{run_id}"
-        self.journal = Journal(files, self.run_folder, run_id)
+        self.roots = Roots(output, self.staging_root, quarantine_root)
+        self.journal = Journal(files, self.run_folder, run_id, self.roots)
         self._glue_factory = glue_factory
         self._glues: dict[Optional[str], Any] = {}
 
@@ -215,7 +266,7 @@ class Publisher:
             folder = f"{self.staging_root}/{name}"
             journal = read_journal(self.files, folder)
             if journal is not None:
-                actions = self._recover_journal(journal)
+                actions = self._recover_journal(journal, name)
             else:
                 actions = recover_legacy(self.files, folder, self.output, self.quarantine_root)
             for label, action in actions:
@@ -227,15 +278,36 @@ class Publisher:
                 recovered.append({"day": None, "action": "removed its staging folder", "run_id": name})
         return recovered
 
-    def _recover_journal(self, journal: dict[str, Any]) -> list[tuple[str, str]]:
-        actions = []
+    def _journal_swaps(self, journal: dict[str, Any], run: str) -> list[Swap]:
+        """The journal's swaps with their folders resolved against this run's roots; RecoveryFailed (nothing
+        touched) when one names a folder outside them."""
+        swaps = []
         for entry in journal["swaps"]:
-            swap = Swap(**entry)
+            try:
+                staged, target = self.roots.resolve(entry["staged"]), self.roots.resolve(entry["target"])
+            except ValueError as exc:
+                raise RecoveryFailed(
+                    f"the journal of run {run} in {self.staging_root} names a folder outside this table ({exc}): "
+                    "nothing was changed; was the table copied from elsewhere? run against the table it belongs to"
+                ) from None
+            swaps.append(Swap(**{**entry, "staged": staged, "target": target}))
+        return swaps
+
+    def _recover_journal(self, journal: dict[str, Any], run: str = "") -> list[tuple[str, str]]:
+        swaps = self._journal_swaps(journal, run)  # every folder checked before the first change
+        written_for = journal.get("table_root")
+        moved = written_for is not None and written_for.rstrip("/") != self.output.rstrip("/")
+        actions = []
+        for swap in swaps:
+            if moved:
+                swap.partition = None  # the catalog's partition is the original table's, not this copy's
             action = recover_swap(self.files, swap, self.glue)
             if action:
                 actions.append((swap.label, action))
         step = journal.get("catalog")
-        if step:  # idempotent: the crash may have come before, during or after it
+        if step and moved:
+            actions.append((f"catalog ({step['mode']})", f"not repeated: the journal was written for {written_for}"))
+        elif step:  # idempotent: the crash may have come before, during or after it
             from cloudtrail_etl.catalog import repeat_catalog_step
 
             actions.append((f"catalog ({step['mode']})", repeat_catalog_step(self.glue(step.get("region")), step)))

@@ -65,6 +65,9 @@ class RunReport:
     input_files: int = 0
     input_bytes: int = 0
     files_delivered_before_day: int = 0  # listed in the first folder but delivered before the first day began
+    # Files in the listed folders that the source does not read (another suffix): how many of each kind, one example.
+    files_not_read: dict[str, int] = dataclasses.field(default_factory=dict)
+    file_not_read_example: str | None = None
     bad_files: list[BadFile] = dataclasses.field(default_factory=list)  # the first 1,000 by path
     bad_file_count: int = 0
     events_read: int = 0
@@ -89,6 +92,8 @@ class RunReport:
     # {"day": folder label or null, "action": rolled forward / rolled back / ..., "run_id": the crashed run}.
     recovered: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     integrity: dict[str, Any] | None = None  # --verify-digests: the digest check of the days (integrity/report.py)
+    # --metrics-namespace: {"namespace", "table", "timestamp", "put": datapoints put, "error": null or why not}
+    metrics: dict[str, Any] | None = None
     duration_s: float = 0.0
     # Where the time went: {"name", "seconds"} per stage run, in order (stages/), and for convert "task_cpu_s", the
     # Spark tasks' CPU seconds (null where Spark cannot tell). They add up to duration_s.

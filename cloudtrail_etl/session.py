@@ -10,6 +10,7 @@ import shutil
 import tempfile
 import threading
 import time
+from collections.abc import Iterator, Sequence
 
 from pyspark.sql import SparkSession
 
@@ -102,6 +103,43 @@ def quiet_handled_conditions(spark: SparkSession) -> None:
             jvm.org.apache.logging.log4j.core.config.Configurator.setLevel(name, level)
     except Exception:  # a runtime without log4j2-core: its logging stays as configured
         return
+
+
+# What Spark logs when a task fails: the executor's exception (ERROR, with its Java trace), the scheduler's lost task
+# and aborted stage, the writer's aborted job. Expected while a fast read meets a file only the exact read handles:
+# that attempt says so in one line of ours (quiet_task_failures).
+TASK_FAILURE_LOGGERS = (
+    "org.apache.spark.executor.Executor",
+    "org.apache.spark.scheduler.TaskSetManager",
+    "org.apache.spark.scheduler.TaskSchedulerImpl",
+    "org.apache.spark.sql.execution.datasources.FileFormatWriter",
+    "org.apache.spark.sql.execution.datasources.FileFormatDataWriter",
+    "org.apache.spark.util.Utils",
+)
+
+
+@contextlib.contextmanager
+def quiet_task_failures(spark: SparkSession, loggers: Sequence[str] = TASK_FAILURE_LOGGERS) -> Iterator[None]:
+    """Turn Spark's task-failure loggers off in the driver's JVM for the block, then back to their levels.
+
+    The driver logs every failed task of a cluster too (the executors' own logs stay on their hosts). A runtime
+    without log4j2-core keeps its logging as configured."""
+    try:
+        jvm = spark.sparkContext._jvm
+        log_manager, configurator = jvm.org.apache.logging.log4j.LogManager, jvm.org.apache.logging.log4j.core.config
+        before = {name: log_manager.getLogger(name).getLevel() for name in loggers}
+        off = jvm.org.apache.logging.log4j.Level.OFF
+        for name in loggers:
+            configurator.Configurator.setLevel(name, off)
+    except Exception:
+        before = None
+    try:
+        yield
+    finally:
+        if before is not None:
+            with contextlib.suppress(Exception):
+                for name, level in before.items():
+                    configurator.Configurator.setLevel(name, level)
 
 
 def check_java() -> None:

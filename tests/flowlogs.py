@@ -15,11 +15,13 @@ KST = dt.timezone(dt.timedelta(hours=9))
 
 
 def flow_log_files(root: Path) -> list[Path]:
-    return sorted(root.rglob("*.log.gz"))
+    return sorted([*root.rglob("*.log.gz"), *root.rglob("*.log.parquet")])
 
 
 def read_records(path: Path) -> list[dict]:
     """The records of one well-formed file, typed as Athena types them, `-` as None; unknown fields in `unmapped`."""
+    if path.name.endswith(".log.parquet"):
+        return read_parquet_records(path)
     with gzip.open(path, "rt", encoding="utf-8") as handle:
         header = handle.readline().split()
         records = []
@@ -37,6 +39,25 @@ def read_records(path: Path) -> list[dict]:
                 record[name.replace("-", "_")] = typed
             record["unmapped"] = unmapped or None
             records.append(record)
+    return records
+
+
+def read_parquet_records(path: Path) -> list[dict]:
+    """A Parquet delivery read with pyarrow: columns are the fields with `_`; `-` or null is None; fields this
+    project does not know go to `unmapped` by their field name (with `-`), as their text (`-` for null)."""
+    import pyarrow.parquet as pq
+
+    records = []
+    for row in pq.read_table(path).to_pylist():
+        record, unmapped = {}, {}
+        for column, value in row.items():
+            name = column.replace("_", "-")
+            if name not in TYPES:
+                unmapped[name] = "-" if value is None else str(value)
+                continue
+            record[column] = None if value == "-" else value
+        record["unmapped"] = unmapped or None
+        records.append(record)
     return records
 
 

@@ -10,6 +10,9 @@ What is derived from the code, so that a new call fails the policy test until th
   and those of the publish protocol on an S3 table (`files.py`, `lock.py`: `publish_s3_methods`), whose requests
   `publish_calls` models. The flow log source's own boto3 call (the ranged GET of one file's first line per flow
   log, `sources/vpcflow.py`) is checked by `source_s3_methods`.
+* CloudWatch: every `cloudwatch.<method>(...)` of `cloudtrail_etl/metrics.py` (`metrics_cloudwatch_methods`): the
+  run's figures, PutMetricData to the layout's namespace (`metrics_calls`), which IAM checks with the
+  `cloudwatch:namespace` condition key (the action has no resource-level control).
 
 A run reads the files of one source (`Layout.source`): CloudTrail's under `AWSLogs/[o-ORG/]ACCOUNT/CloudTrail/` (and
 the digests under `CloudTrail-Digest/`), or VPC flow logs under `AWSLogs/ACCOUNT/vpcflowlogs/` and the
@@ -91,6 +94,7 @@ class Layout:
     output_kms_key: str = ""
     region: str = "ap-northeast-2"
     account: str = "123456789012"
+    metrics_namespace: str = "cloudtrail-etl"  # the job's --metrics-namespace; "" = no metrics
 
     @property
     def trail_root(self) -> str:
@@ -547,11 +551,34 @@ def publish_calls(layout: Layout, code: str, run: str, quarantine: bool = False)
     return calls.calls
 
 
+def metrics_cloudwatch_methods(path: Path = PACKAGE / "metrics.py") -> set[str]:
+    """The CloudWatch operations of metrics.py: `cloudwatch.<method>(...)`."""
+    methods: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            receiver = node.func.value
+            if isinstance(receiver, ast.Name) and receiver.id == "cloudwatch":
+                methods.add(node.func.attr)
+    return methods
+
+
+def metrics_calls(layout: Layout) -> list[Call]:
+    """--metrics-namespace: PutMetricData to the layout's namespace, authorized on "*" with cloudwatch:namespace."""
+    if not layout.metrics_namespace:
+        return []
+    methods = metrics_cloudwatch_methods()
+    if methods != {"put_metric_data"}:
+        raise ValueError(f"metrics.py now calls cloudwatch {sorted(methods)}: model those requests in metrics_calls")
+    check = Request("cloudwatch:PutMetricData", "*", (("cloudwatch:namespace", layout.metrics_namespace),))
+    return [Call(f"cloudwatch PutMetricData (namespace {layout.metrics_namespace})", (check,))]
+
+
 def job_calls(layout: Layout, catalog_mode: str, day: dt.date = dt.date(2026, 1, 2)) -> list[Call]:
     """Every request of one run (discovery, Spark/Hadoop, catalog step), without duplicates, in order."""
     seen: set[Call] = set()
     unique = []
-    for call in [*discovery_calls(layout, day), *hadoop_calls(layout, day), *catalog_calls(catalog_mode, layout)]:
+    every = [*discovery_calls(layout, day), *hadoop_calls(layout, day), *catalog_calls(catalog_mode, layout)]
+    for call in [*every, *metrics_calls(layout)]:
         if call not in seen:
             seen.add(call)
             unique.append(call)
@@ -599,6 +626,11 @@ def not_granted(layout: Layout) -> list[Request]:
         Request("glue:CreateCrawler", f"{base}:crawler/{layout.crawler}"),
         Request("iam:PassRole", f"arn:aws:iam::{layout.account}:role/any"),
     ]
+    # CloudWatch: no namespace but the layout's (none when it puts no metrics), nor a request without a namespace.
+    wrong = ["other-namespace", f"{layout.metrics_namespace}-other"]
+    wrong += [] if layout.metrics_namespace else ["cloudtrail-etl"]
+    requests += [Request("cloudwatch:PutMetricData", "*", (("cloudwatch:namespace", name),)) for name in wrong]
+    requests += [Request("cloudwatch:PutMetricData", "*")]
     return requests
 
 

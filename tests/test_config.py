@@ -100,3 +100,32 @@ def test_range_mistakes_are_usage_errors(args, message):
     with pytest.raises(UsageError) as caught:
         parse_run_args([*BASE[:4], *args])
     assert str(caught.value).startswith(message)
+
+
+def test_metrics_options_as_glue_passes_them():
+    argv = [*BASE, "--JOB_ID", "j_1", "--metrics-namespace", "cloudtrail-etl", "--enable-metrics", "",
+            "--metrics-per-stream", "true", "--metrics-table", "trail"]  # fmt: skip
+    config = parse_run_args(argv)
+    assert (config.metrics_namespace, config.metrics_per_stream, config.metrics_table) == (
+        "cloudtrail-etl",
+        True,
+        "trail",
+    )
+    assert parse_run_args(BASE).metrics_namespace is None  # off by default
+    assert (
+        parse_run_args([*BASE, "--metrics-namespace", "x", "--metrics-per-stream", "false"]).metrics_per_stream is False
+    )
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--metrics-namespace", "AWS/Glue"], "not starting with ':' or 'AWS/'"),
+        (["--metrics-namespace", ""], "1-255 characters"),
+        (["--metrics-per-stream"], "go with --metrics-namespace"),
+        (["--metrics-table", "t"], "go with --metrics-namespace"),
+    ],
+)
+def test_metrics_option_mistakes_are_usage_errors(args, message):
+    with pytest.raises(UsageError, match=message):
+        parse_run_args([*BASE, *args])

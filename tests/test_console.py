@@ -101,3 +101,36 @@ def test_spark_does_not_log_the_corrupt_files_it_skips_below_error(spark):
 
     log_manager = spark._jvm.org.apache.logging.log4j.LogManager
     assert [str(log_manager.getLogger(name).getLevel()) for name in QUIET_LOGGERS] == ["ERROR"]
+
+
+def test_a_flow_log_fast_read_that_fails_on_a_truncated_gzip_prints_our_lines_only(tmp_path):
+    """The fast read meets the cut file first (an executor error); the run says so in one line and reads again."""
+    folder = tmp_path / "in/AWSLogs/111122223333/vpcflowlogs/ap-northeast-2/2026/01/02"
+    folder.mkdir(parents=True)
+    header = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action"
+    lines = [
+        f"2 111122223333 eni-1 10.0.0.{i % 250} 10.0.0.9 443 5000 6 3 120 1767330000 1767330005 ACCEPT"
+        for i in range(3000)
+    ]
+    name = "111122223333_vpcflowlogs_ap-northeast-2_fl-aa_20260102T05{:02d}Z_0123abcd.log.gz"
+    (folder / name.format(0)).write_bytes(gzip.compress(("\n".join([header, *lines[:3]]) + "\n").encode()))
+    whole = gzip.compress(("\n".join([header, *lines]) + "\n").encode())
+    truncated = folder / name.format(5)
+    truncated.write_bytes(whole[: len(whole) // 2])
+    env = {k: v for k, v in os.environ.items() if k != "CLOUDTRAIL_ETL_SPARK_LOG_LEVEL"}
+    env.setdefault("CLOUDTRAIL_ETL_MASTER", "local[2]")
+    args = ["run", "--source", "vpcflow", "--input", str(tmp_path / "in"), "--output", str(tmp_path / "out")]
+    done = subprocess.run(
+        [sys.executable, "-m", "cloudtrail_etl", *args, "--date", DAY], capture_output=True, text=True, env=env,
+        timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 5
+    console = done.stdout + done.stderr
+    for noise in ("at org.apache", " WARN ", " ERROR ", "Traceback", "\tat "):
+        assert noise not in console
+    fallback = [line for line in done.stderr.splitlines() if "the fast read failed" in line]
+    assert len(fallback) == 1
+    assert error_lines(done.stderr) == [
+        f"cloudtrail-etl: error: 1 unreadable file(s): {truncated} (unreadable: corrupt, truncated or empty gzip); "
+        "the day was not written (use --skip-bad-files to write the good events)"
+    ]

@@ -163,6 +163,94 @@ def test_a_recovered_day_is_seen_by_the_no_shrink_check(day):
     assert ids(out) == ["new-1", "new-2", "old-1", "old-2"]
 
 
+def _crash_mid_swap(day) -> Path:
+    """A run crashed after its first new file went into the day (change 3); its lock "died". The staging root."""
+    faults.simulate_crash_after(3)
+    with pytest.raises(faults.SimulatedCrash):
+        run_cli_captured(*day["args"][1:])
+    faults.simulate_crash_after(None)
+    staging = Path(str(day["out"]) + "_staging")
+    (staging / "_lock.json").unlink()
+    return staging
+
+
+def _copy_table(out: Path, to: Path) -> None:
+    """The table folder and its siblings (staging, quarantine), copied as a user would move a table."""
+    for suffix in ("", "_staging", "_quarantine"):
+        if Path(str(out) + suffix).exists():
+            shutil.copytree(Path(str(out) + suffix), Path(str(to) + suffix))
+
+
+def _files(out: Path) -> dict[str, bytes]:
+    """Every file of a table and its siblings, with its bytes."""
+    found = {}
+    for suffix in ("", "_staging", "_quarantine"):
+        root = Path(str(out) + suffix)
+        for path in sorted(root.rglob("*")) if root.exists() else ():
+            if path.is_file():
+                found[str(path.relative_to(out.parent))] = path.read_bytes()
+    return found
+
+
+def test_a_journal_moved_with_its_table_recovers_the_copy_and_leaves_the_original_alone(day, tmp_path, capsys):
+    from cloudtrail_etl.cli import main
+
+    out = day["out"]
+    staging = _crash_mid_swap(day)
+    journal = json.loads(sorted(staging.glob("*/_journal-*.json"))[-1].read_text())
+    first = journal["swaps"][0]
+    assert (first["target"], first["staged"]["root"]) == ({"root": "table", "path": f"proc_ymd={CODE}"}, "staging")
+    assert not any(str(out.parent) in json.dumps(s) for s in journal["swaps"])  # no absolute path of the table
+    before = _files(out)
+    copy = tmp_path / "moved" / "t"
+    copy.parent.mkdir()
+    _copy_table(out, copy)
+
+    capsys.readouterr()
+    assert main(["recover", "--output", str(copy)]) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert [(r["day"], r["action"]) for r in result["recovered"]] == [(f"proc_ymd={CODE}", "rolled forward")]
+    assert ids(copy) == ["new-1", "new-2", "old-1", "old-2"]  # the copy holds the whole new version
+    assert sorted(p.name for p in Path(str(copy) + "_staging").iterdir()) == []
+    assert _files(out) == before  # the original: not one file changed, its journal still waiting for its own run
+
+    # The original, run on its own, is recovered in place as before.
+    assert main(["recover", "--output", str(out)]) == 0
+    assert ids(out) == ["new-1", "new-2", "old-1", "old-2"]
+
+
+def test_an_absolute_journal_is_recovered_inside_its_table_and_refused_outside(day, tmp_path, capsys):
+    """Journals of the earlier form name absolute folders: read when inside the run's roots, else refused (exit 12,
+    one line, nothing touched)."""
+    from cloudtrail_etl.cli import main
+
+    out = day["out"]
+    staging = _crash_mid_swap(day)
+    roots = {"table": str(out), "staging": str(staging), "quarantine": str(out) + "_quarantine"}
+    for path in staging.glob("*/_journal-*.json"):  # rewritten in the earlier form
+        record = json.loads(path.read_text())
+        record.pop("table_root")
+        for swap in record["swaps"]:
+            for key in ("staged", "target"):
+                swap[key] = f"{roots[swap[key]['root']]}/{swap[key]['path']}"
+        path.write_text(json.dumps(record))
+        path.with_name(f".{path.name}.crc").unlink(missing_ok=True)  # Hadoop's checksum of the old text
+    copy = tmp_path / "moved" / "t"
+    copy.parent.mkdir()
+    _copy_table(out, copy)
+    before, copied = _files(out), _files(copy)
+
+    capsys.readouterr()
+    assert main(["recover", "--output", str(copy)]) == 12
+    captured = capsys.readouterr()
+    errors = [line for line in captured.err.splitlines() if line.startswith("cloudtrail-etl: error: ")]
+    assert len(errors) == 1 and "outside this table" in errors[0] and "Traceback" not in captured.err
+    assert _files(out) == before and _files(copy) == copied  # neither was touched
+
+    assert main(["recover", "--output", str(out)]) == 0
+    assert ids(out) == ["new-1", "new-2", "old-1", "old-2"]
+
+
 # --- the local lock -----------------------------------------------------------------------------------------------
 
 

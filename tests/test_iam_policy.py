@@ -44,6 +44,7 @@ from tests.job_requests import (
     glue_action,
     job_calls,
     log_reads,
+    metrics_cloudwatch_methods,
     not_granted,
     publish_s3_methods,
     source_s3_methods,
@@ -71,6 +72,11 @@ TRAIL_LAYOUTS = {
         "analytics/cloudtrail_v2",
         log_kms_key=KMS_KEY,
         output_kms_key=KMS_KEY.replace("1111", "9999"),
+        metrics_namespace="Security/Lake",
+    ),
+    # No metrics (MetricsNamespace empty): no PutMetricData at all.
+    "trail-no-metrics": Layout(
+        "trail-bucket", "logs", "lake-bucket", "cloudtrail/parquet/cloudtrail", metrics_namespace=""
     ),
 }
 
@@ -109,6 +115,7 @@ def parameters(template: str, layout: Layout, mode: str) -> dict[str, str]:
         "LogKmsKeyArn": layout.log_kms_key,
         "OutputKmsKeyArn": layout.output_kms_key,
         "Source": layout.source,
+        "MetricsNamespace": layout.metrics_namespace,
     }
     if template == "glue":
         values["JobName"] = layout.crawler.removesuffix("-crawler")
@@ -631,3 +638,99 @@ def test_the_verifiers_aws_calls_are_the_modelled_ones() -> None:
     requests = [r for call in job_calls(LAYOUTS["trail-under-logs"], "table") for r in call.checks]
     assert Request("cloudtrail:ListPublicKeys", "*") in requests
     assert any(r.action == "s3:GetObject" and "/CloudTrail-Digest/" in r.resource for r in requests)
+
+
+# --- metrics: the namespace the job puts to, granted, watched by the dashboard and the alarms ------------------------
+
+
+@pytest.mark.parametrize("template", sorted(TEMPLATES))
+def test_put_metric_data_is_granted_for_the_stacks_namespace_only(template: str) -> None:
+    for name in ("trail-under-logs", "one-bucket-kms", "trail-no-metrics"):
+        layout = LAYOUTS[name]
+        statements = job_role(template, layout, "table")
+        for namespace in ("cloudtrail-etl", "Security/Lake", "other-namespace"):
+            request = Request("cloudwatch:PutMetricData", "*", (("cloudwatch:namespace", namespace),))
+            assert evaluate(statements, request).allowed is (namespace == layout.metrics_namespace), (name, namespace)
+
+
+def test_the_metrics_cloudwatch_calls_are_read_from_metrics_py() -> None:
+    assert metrics_cloudwatch_methods() == {"put_metric_data"}
+    calls = job_calls(LAYOUTS["trail-under-logs"], "none")
+    assert Request("cloudwatch:PutMetricData", "*", (("cloudwatch:namespace", "cloudtrail-etl"),)) in [
+        check for call in calls for check in call.checks
+    ]
+
+
+def _job_arguments(template: str, resources: dict) -> list[str]:
+    """The `run` options a stack starts the job with: Glue's DefaultArguments, or the scheduled request's."""
+    if template == "glue":
+        return [
+            item
+            for key, value in resources["GlueJob"]["Properties"]["DefaultArguments"].items()
+            for item in (key, value)
+        ]
+    request = json.loads(resources["DailySchedule"]["Properties"]["Target"]["Input"])
+    if template == "emr-serverless":
+        return request["JobDriver"]["SparkSubmit"]["EntryPointArguments"]
+    arguments = request["Steps"][0]["HadoopJarStep"]["Args"]
+    return arguments[next(i for i, a in enumerate(arguments) if a.endswith("spark_submit_job.py")) + 1 :]
+
+
+@pytest.mark.parametrize("source", SOURCES)
+@pytest.mark.parametrize("template", sorted(TEMPLATES))
+def test_the_dashboard_and_alarms_watch_what_the_job_puts(template: str, source: str) -> None:
+    """The namespace and the Source and Table dimensions of the alarms and every dashboard graph are those the job,
+    started with the stack's arguments, puts its datapoints with; the metrics are ones it puts."""
+    from cloudtrail_etl.config import parse_run_args
+    from cloudtrail_etl.metrics import table_dimension
+
+    layout = LAYOUTS["trail-under-logs" if source == "cloudtrail" else "flowlogs-under-logs"]
+    overrides = {**parameters(template, layout, "crawler"), "ScheduleEnabled": "true", "AlarmEmail": "sec@example.com"}
+    overrides["CatalogMode"] = "none"
+    if template == "emr-ec2":
+        overrides["ClusterId"] = "j-2AXXXXXXGAPLF"
+    resources = resolve_template(DEPLOY / TEMPLATES[template][0], overrides).resources()
+    config = parse_run_args(_job_arguments(template, resources))
+    table = table_dimension(config.output, config.catalog_table, config.metrics_table)
+    assert (config.metrics_namespace, config.source, table) == (layout.metrics_namespace, source, source)
+    puts = {"RowsWritten", "DuplicatesDropped", "EventsQuarantined", "SilentStreams", "EventsRead", "BadFiles",
+            "LateEvents", "RowsWithUnmapped", "RunSeconds", "RunFailed"}  # fmt: skip
+    dimensions = [{"Name": "Source", "Value": source}, {"Name": "Table", "Value": table}]
+    for alarm, metric in (("RunFailedAlarm", "RunFailed"), ("RunSilentStreamsAlarm", "SilentStreams")):
+        properties = resources[alarm]["Properties"]
+        assert (properties["Namespace"], properties["MetricName"]) == (config.metrics_namespace, metric)
+        assert properties["Dimensions"] == dimensions and properties["AlarmActions"] == ["ref:AlarmTopic"]
+    assert resources["AlarmTopic"]["Properties"]["Subscription"] == [
+        {"Protocol": "email", "Endpoint": "sec@example.com"}
+    ]
+    body = json.loads(resources["Dashboard"]["Properties"]["DashboardBody"])
+    rows = [row for widget in body["widgets"] for row in widget["properties"]["metrics"] if isinstance(row[0], str)]
+    assert {row[1] for row in rows} == {
+        "RowsWritten",
+        "EventsQuarantined",
+        "BadFiles",
+        "SilentStreams",
+        "RunSeconds",
+        "RunFailed",
+    }
+    assert {row[1] for row in rows} <= puts
+    assert all(row[0] == config.metrics_namespace and row[2:6] == ["Source", source, "Table", table] for row in rows)
+    searches = [
+        row[0]["expression"] for w in body["widgets"] for row in w["properties"]["metrics"] if isinstance(row[0], dict)
+    ]
+    assert searches == [
+        f"SEARCH('{{\"{config.metrics_namespace}\",Source,Table}} MetricName=\"RowsWritten\"', 'Sum', 86400)"
+    ]
+
+
+@pytest.mark.parametrize("template", sorted(TEMPLATES))
+def test_without_an_email_the_alarms_have_no_topic_and_without_a_namespace_nothing_is_put(template: str) -> None:
+    layout = LAYOUTS["trail-under-logs"]
+    overrides = {**parameters(template, layout, "table"), "ScheduleEnabled": "true"}
+    if template == "emr-ec2":
+        overrides["ClusterId"] = "j-2AXXXXXXGAPLF"
+    resources = resolve_template(DEPLOY / TEMPLATES[template][0], overrides).resources()
+    assert "AlarmTopic" not in resources and "AlarmActions" not in resources["RunFailedAlarm"]["Properties"]
+    off = resolve_template(DEPLOY / TEMPLATES[template][0], {**overrides, "MetricsNamespace": ""}).resources()
+    assert not {"Dashboard", "RunFailedAlarm", "RunSilentStreamsAlarm", "AlarmTopic"} & set(off)
+    assert not any(argument.startswith("--metrics") for argument in _job_arguments(template, off))

@@ -226,3 +226,34 @@ def test_a_holder_whose_lock_was_taken_over_stops_before_its_next_change(aws):
     slow.release()  # deletes nothing of the new holder's
     assert S3LockObject(s3, f"{STAGING}/_lock.json").read().record["run_id"] == "20260102T000000Z-00000005"
     taker.release()
+
+
+def test_a_journal_copied_with_its_table_recovers_the_copy_and_leaves_the_original_and_its_partition_alone(aws):
+    """A table and its staging copied on S3 (aws s3 sync) while a swap was half-done: a recovery of the copy rolls
+    the copy forward; the original's objects and its Glue partition (the original table's) stay as the crash left
+    them."""
+    s3, glue = aws
+    with pytest.raises(faults.SimulatedCrash):
+        run_swap(s3, "20260102T000000Z-0000000f", 4)  # the partition on the staged day, one new file in
+    faults.simulate_crash_after(None)
+    s3.delete_object(Bucket=BUCKET, Key="tables/ct_staging/_lock.json")
+    original = {key: s3.get_object(Bucket=BUCKET, Key=key)["Body"].read() for key in keys(s3, "tables/ct")}
+    for key in original:  # tables/ct..., tables/ct_staging/... -> copies/ct..., copies/ct_staging/...
+        s3.copy_object(Bucket=BUCKET, Key="copies/" + key.split("/", 1)[1], CopySource={"Bucket": BUCKET, "Key": key})
+    partition_before = glue.get_partition(DatabaseName="db", TableName="ct", PartitionValues=[CODE])["Partition"]
+
+    copy_root = f"s3://{BUCKET}/copies/ct"
+    untouched = "the copy's recovery must not touch the catalog"
+    files = Files(None, lambda: s3)
+    lock = TableLock(S3LockObject(s3, f"{copy_root}_staging/_lock.json"), "20260102T000001Z-00000010", copy_root)
+    copy = Publisher(files, lock, output=copy_root, staging_root=copy_root + "_staging",
+                     run_id="20260102T000001Z-00000010", quarantine_root=copy_root + "_quarantine",
+                     glue_factory=lambda region: pytest.fail(untouched))  # fmt: skip
+    recovered = copy.begin()
+    copy.release()
+    assert [(r["day"], r["action"]) for r in recovered] == [(f"proc_ymd={CODE}", "rolled forward")]
+    assert names(s3, f"copies/ct/proc_ymd={CODE}") == NEW
+    assert keys(s3, "copies/ct_staging/") == []
+    assert {key: s3.get_object(Bucket=BUCKET, Key=key)["Body"].read() for key in keys(s3, "tables/ct")} == original
+    after = glue.get_partition(DatabaseName="db", TableName="ct", PartitionValues=[CODE])["Partition"]
+    assert after["StorageDescriptor"]["Location"] == partition_before["StorageDescriptor"]["Location"]

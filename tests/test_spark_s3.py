@@ -74,7 +74,7 @@ def run_job(jars, endpoint: str) -> subprocess.CompletedProcess:
     return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
 
-def start_job(jars, endpoint: str, report: str) -> subprocess.Popen:
+def start_job(jars, endpoint: str, report: str, args: list[str] | None = None) -> subprocess.Popen:
     env = {
         **os.environ,
         "AWS_ENDPOINT_URL": endpoint,  # boto3 (discovery) -> moto
@@ -85,7 +85,7 @@ def start_job(jars, endpoint: str, report: str) -> subprocess.Popen:
         "SPARK_LOCAL_IP": "127.0.0.1",  # the driver binds to loopback only
     }
     env.pop("PYSPARK_GATEWAY_PORT", None)
-    args = ["--input", INPUT, "--output", OUTPUT, "--date", "2023-07-10", "--report", report]
+    args = args or ["--input", INPUT, "--output", OUTPUT, "--date", "2023-07-10", "--report", report]
     return subprocess.Popen(
         [sys.executable, "-m", "cloudtrail_etl", "run", *args],
         env=env,
@@ -206,3 +206,49 @@ def test_jars_are_cached_after_the_first_fetch(s3_jars):
 
     assert [Path(p).name for p in s3_jars] == list(JARS)
     assert ensure_s3_jars() == s3_jars
+
+
+FLOW_BUCKET = "vpcflow-parquet-s3"
+
+
+def test_flow_logs_delivered_as_parquet_are_read_from_s3(s3_jars, moto_endpoint):  # noqa: F811
+    """The real flow log records as Parquet deliveries on moto's S3: footers read by ranged GETs, a cut file named."""
+    import gzip
+
+    import pyarrow.parquet as pq
+
+    from cloudtrail_etl.sample.vpcflow import parquet_delivery
+    from tests.test_realdata_vpcflow import REAL_FLOWS
+
+    s3 = client("s3", moto_endpoint)
+    s3.create_bucket(Bucket=FLOW_BUCKET)
+    records = 0
+    for path in sorted(REAL_FLOWS.rglob("*.log.gz")):
+        with gzip.open(path, "rt") as handle:
+            fields, lines = tuple(handle.readline().split()), handle.read().splitlines()
+        records += len(lines)
+        key = "flows/" + str(path.relative_to(REAL_FLOWS)).replace(".log.gz", ".log.parquet")
+        s3.put_object(Bucket=FLOW_BUCKET, Key=key, Body=parquet_delivery(fields, lines))
+        cut = parquet_delivery(fields, lines)
+    cut_key = key.replace("fl-5a016d6827c328aff", "fl-0123456789abcdef0")
+    s3.put_object(Bucket=FLOW_BUCKET, Key=cut_key, Body=cut[: len(cut) // 2])
+    out = f"s3://{FLOW_BUCKET}/lake/vpcflow"
+    args = ["--source", "vpcflow", "--input", f"s3://{FLOW_BUCKET}/flows", "--output", out, "--date", "2017-10-02"]
+    process = start_job(s3_jars, moto_endpoint, "", [*args, "--skip-bad-files"])
+    stdout, stderr = process.communicate(timeout=600)
+    done = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+    assert done.returncode == 0, explain(done)
+    report = json.loads(stdout.strip().splitlines()[-1])
+    assert report["input_files"] == 4 and report["events_read"] == report["rows_written"] == records == 360
+    assert [(b["path"], b["reason"].split(":")[0]) for b in report["bad_files"]] == [
+        (f"s3://{FLOW_BUCKET}/{cut_key}", "not a readable Parquet file")
+    ]
+    day = [
+        obj["Key"]
+        for obj in s3.list_objects_v2(Bucket=FLOW_BUCKET, Prefix="lake/vpcflow/proc_ymd=20171002/")["Contents"]
+        if obj["Key"].endswith(".parquet")
+    ]
+    rows = sum(
+        pq.read_metadata(io.BytesIO(s3.get_object(Bucket=FLOW_BUCKET, Key=k)["Body"].read())).num_rows for k in day
+    )
+    assert rows == 360

@@ -32,6 +32,17 @@ class FastRead:
     check: Callable[[], str | None]
 
 
+@dataclasses.dataclass(frozen=True)
+class CheckedRead:
+    """Records of files the driver checked before Spark opens any (Parquet deliveries, by their footers). They are
+    read the same way in the fast and the exact read, and `read_files` leaves them out. `bad`: the files found
+    unusable, (uri, why), not read; `read`: the files whose records these are."""
+
+    records: DataFrame | None
+    read: tuple[str, ...]
+    bad: tuple[tuple[str, str], ...] = ()
+
+
 class LogSource(abc.ABC):
     name: ClassVar[str]  # the --source value
     title: ClassVar[str]  # how messages name the files: "CloudTrail", "VPC flow log"
@@ -87,6 +98,13 @@ class LogSource(abc.ABC):
 
     def fast_records(self, spark: SparkSession, run_input: DayInput, s3_client=None) -> FastRead | None:
         """A faster read for well-formed input, or None (the default): read_files + records are then the read."""
+        return None
+
+    def checked_read(
+        self, spark: SparkSession, run_input: DayInput, s3_client=None, exact_text: bool = False
+    ) -> CheckedRead | None:
+        """The records of the run's files that are checked on the driver first, or None (the default): every file
+        is then read by `fast_records` or `read_files`. `exact_text` as in read_files (the quarantine's re-read)."""
         return None
 
     def record_id(self) -> Column | None:

@@ -1,8 +1,10 @@
-"""VPC Flow Logs delivered to S3 as text: one header line naming the fields, then one record per line.
+"""VPC Flow Logs delivered to S3 as text (one header line naming the fields, then one record per line) or as
+Parquet (vpcflow_parquet.py: each file's columns are its flow log's fields, read by its own footer).
 
 Files lie under `AWSLogs/ACCOUNT/vpcflowlogs/REGION/YYYY/MM/DD/[HH/]` or, with Hive-compatible prefixes, under
 `AWSLogs/aws-account-id=ACCOUNT/aws-service=vpcflowlogs/aws-region=REGION/year=YYYY/month=MM/day=DD/[hour=HH/]`,
-named `ACCOUNT_vpcflowlogs_REGION_FLOWLOGID_YYYYMMDDTHHmmZ_HASH.log.gz` after the UTC time they were made. A record
+named `ACCOUNT_vpcflowlogs_REGION_FLOWLOGID_YYYYMMDDTHHmmZ_HASH.log.gz` (or `.log.parquet`) after the UTC time
+they were made. A record
 belongs to the KST day of its `start`.
 
 Each file is parsed by its own header (a custom format chooses any fields in any order, and one bucket can hold
@@ -37,7 +39,7 @@ from pyspark.sql.types import (
 )
 
 from cloudtrail_etl.discovery import ACCOUNT_ID, REGION_NAME, DayInput, InputFile, Listing, is_s3, selected
-from cloudtrail_etl.sources import FastRead, LogSource
+from cloudtrail_etl.sources import CheckedRead, FastRead, LogSource
 from cloudtrail_etl.transform import (
     FILE_PROBLEM,
     PROC_YMD,
@@ -50,9 +52,14 @@ from cloudtrail_etl.transform import (
 )
 
 LOG_SUFFIX = ".log.gz"
-# ACCOUNT_vpcflowlogs_REGION_FLOWLOGID_YYYYMMDDTHHmmZ_HASH.log.gz: group 1 is the time the file was made (UTC).
-DELIVERY_TIME_IN_NAME = r"_vpcflowlogs_[a-z0-9-]+_fl-[A-Za-z0-9]+_([0-9]{8}T[0-9]{4})Z_[A-Za-z0-9]+\.log\.gz$"
-_FLOW_LOG_ID_IN_NAME = r"_vpcflowlogs_[a-z0-9-]+_(fl-[A-Za-z0-9]+)_[0-9]{8}T[0-9]{4}Z_[A-Za-z0-9]+\.log\.gz$"
+PARQUET_SUFFIX = ".log.parquet"
+SUFFIXES = (LOG_SUFFIX, PARQUET_SUFFIX)
+# ACCOUNT_vpcflowlogs_REGION_FLOWLOGID_YYYYMMDDTHHmmZ_HASH.log.gz (or .log.parquet): group 1 is the time the file was
+# made (UTC).
+DELIVERY_TIME_IN_NAME = (
+    r"_vpcflowlogs_[a-z0-9-]+_fl-[A-Za-z0-9]+_([0-9]{8}T[0-9]{4})Z_[A-Za-z0-9]+\.log\.(?:gz|parquet)$"
+)
+FLOW_LOG_ID_IN_NAME = r"_vpcflowlogs_[a-z0-9-]+_(fl-[A-Za-z0-9]+)_[0-9]{8}T[0-9]{4}Z_[A-Za-z0-9]+\.log\.(?:gz|parquet)$"
 # The account and region of a file, from its folders (plain or Hive-compatible).
 _STREAM_IN_PATH = r"/AWSLogs/(?:aws-account-id=)?([0-9]{12})/(?:aws-service=)?vpcflowlogs/(?:aws-region=)?([a-z0-9-]+)/"
 _DATE_IN_PATH = r"/(?:year=)?([0-9]{4})/(?:month=)?([0-9]{2})/(?:day=)?([0-9]{2})/(?:(?:hour=)?[0-9]{2}/)?[^/]+$"
@@ -161,10 +168,10 @@ class VpcFlowLayout:
             if hive
             else f"{stream}/{folder_day:%Y/%m/%d}"
         )
-        listing = lister.listing(day, folder_day, LOG_SUFFIX)
+        listing = lister.listing(day, folder_day, SUFFIXES)
         found = [(day, listing)]
         for hour in _hourly(listing):
-            found.append((f"{day}/{hour}", lister.listing(f"{day}/{hour}", folder_day, LOG_SUFFIX)))
+            found.append((f"{day}/{hour}", lister.listing(f"{day}/{hour}", folder_day, SUFFIXES)))
         return found
 
     def delivered(self, name: str) -> str:
@@ -224,7 +231,7 @@ def _lines(files: DataFrame) -> DataFrame:
         _HEADER_TOKENS,
         positions.alias(_POSITIONS),
         unknown.alias(_UNKNOWN),
-        *_file_columns(F.col(SOURCE_FILE)),
+        *file_columns(F.col(SOURCE_FILE)),
     )
     # posexplode_outer and a filter after it, not posexplode: Spark would infer a filter on the array before the
     # generator and push it down through the selects above, splitting each file again to evaluate it.
@@ -235,10 +242,10 @@ def _lines(files: DataFrame) -> DataFrame:
     ).drop("_n", "_from")
 
 
-def _file_columns(path: Column) -> list[Column]:
+def file_columns(path: Column) -> list[Column]:
     """The account, region and flow log id of a file: from its name (ACCOUNT_vpcflowlogs_REGION_ID_...), else the
     account and region of its folders."""
-    named = path.rlike(_FLOW_LOG_ID_IN_NAME)
+    named = path.rlike(FLOW_LOG_ID_IN_NAME)
     name = F.substring_index(path, "/", -1)
 
     def part(n: int) -> Column:
@@ -251,7 +258,7 @@ def _file_columns(path: Column) -> list[Column]:
     ]
 
 
-def _named_file_columns(path: Column) -> list[Column]:
+def _namedfile_columns(path: Column) -> list[Column]:
     """_file_columns of a file known to be named ACCOUNT_vpcflowlogs_REGION_ID_...: no regular expression per row."""
     name = F.substring_index(path, "/", -1)
     return [
@@ -311,8 +318,17 @@ def _typed(
     )
     for name, bad in not_numbers:
         reason = reason.when(bad, F.lit(REASON_NOT_A_NUMBER.format(field=name)))
-    file_columns = (SOURCE_FILE, RECORD_INDEX, RECORD_TEXT, FILE_ACCOUNT_ID, FILE_REGION, FILE_FLOW_LOG_ID, UNMAPPED)
-    checked = texts.select(*file_columns, *keep, reason.alias(QUARANTINE_REASON), *typed)
+    checked = texts.select(*FILE_COLUMNS, *keep, reason.alias(QUARANTINE_REASON), *typed)
+    return placed(checked)
+
+
+# What every record carries besides its fields, whatever its file's format.
+FILE_COLUMNS = (SOURCE_FILE, RECORD_INDEX, RECORD_TEXT, FILE_ACCOUNT_ID, FILE_REGION, FILE_FLOW_LOG_ID, UNMAPPED)
+
+
+def placed(checked: DataFrame) -> DataFrame:
+    """Typed records (QUARANTINE_REASON so far, every known field as its table type) with the reason a record
+    without `start` cannot be placed, its KST times and day. Pure."""
     start, end = F.col("start"), F.col("end")
     reason = F.coalesce(F.col(QUARANTINE_REASON), F.when(start.isNull(), F.lit(REASON_NO_START)))
     in_day = reason.isNull()
@@ -330,7 +346,7 @@ def _typed(
 # A flow log's format cannot change after it is created: one file per flow log tells the format of all its files.
 MAX_FAST_FORMATS = 8
 _HEADER_BYTES = 65536
-_NAMED = re.compile(_FLOW_LOG_ID_IN_NAME)
+_NAMED = re.compile(FLOW_LOG_ID_IN_NAME)
 _IS_HEADER = "_is_header"
 
 
@@ -354,6 +370,15 @@ def first_line(uri: str, s3_client=None) -> str | None:
     return line.decode("utf-8", "replace") if newline else None
 
 
+def text_files(files: Sequence[InputFile]) -> tuple[InputFile, ...]:
+    """The text deliveries among a run's files (the others are Parquet: vpcflow_parquet.py)."""
+    return tuple(f for f in files if f.name.endswith(LOG_SUFFIX))
+
+
+def parquet_files(files: Sequence[InputFile]) -> tuple[InputFile, ...]:
+    return tuple(f for f in files if f.name.endswith(PARQUET_SUFFIX))
+
+
 def fast_read(spark: SparkSession, run_input: DayInput, s3_client=None) -> FastRead | None:
     """Every file read line by line, typed by its flow log's format: no file held whole, no per-file header lookup.
 
@@ -361,7 +386,7 @@ def fast_read(spark: SparkSession, run_input: DayInput, s3_client=None) -> FastR
     files) is a header; else None. The read does not skip corrupt files: a file that cannot be read whole fails it,
     and `check` says whether every file gave exactly one header line and no line looked like another format's
     header. On either, the run reads again the exact way (each file whole, by its own header)."""
-    files = run_input.files
+    files = text_files(run_input.files)
     if not files or any(f.size == 0 for f in files) or not all(_NAMED.search(f.name) for f in files):
         return None
     by_flow_log: dict[str, list[InputFile]] = {}
@@ -431,7 +456,7 @@ def _read_format(
         RECORD_TEXT,
         (F.col(RECORD_TEXT) == F.lit(header)).alias(_IS_HEADER),
         F.split(F.col(RECORD_TEXT), " ").alias(_TOKENS),
-        *_named_file_columns(F.lit(one_file_name) if one_file_name else F.col(SOURCE_FILE)),
+        *_namedfile_columns(F.lit(one_file_name) if one_file_name else F.col(SOURCE_FILE)),
     )
     tokens = F.col(_TOKENS)
     known = {name for name, _, _, _ in known_fields()}
@@ -462,7 +487,7 @@ class VpcFlowLogs(LogSource):
     description = "cloudtrail-etl: VPC flow log records by KST day of their start (proc_ymd)"
     layout = VpcFlowLayout()
     delivery_time_in_name = DELIVERY_TIME_IN_NAME
-    file_suffix = LOG_SUFFIX
+    file_suffix = LOG_SUFFIX  # and PARQUET_SUFFIX: checked_read
     # A day's rows go to tasks by interface (distribution_key), so that each file holds a share of the interfaces and
     # an address, which few interfaces see, lives in few row groups; within a file by action (the REJECT rows
     # together), then interface, address pair and time. Row groups of 2 MiB: a filter on an address or on REJECT and
@@ -490,6 +515,18 @@ class VpcFlowLogs(LogSource):
 
     def fast_records(self, spark: SparkSession, run_input: DayInput, s3_client=None) -> FastRead | None:
         return fast_read(spark, run_input, s3_client)
+
+    def checked_read(
+        self, spark: SparkSession, run_input: DayInput, s3_client=None, exact_text: bool = False
+    ) -> CheckedRead | None:
+        files = parquet_files(run_input.files)
+        if not files:
+            return None
+        from cloudtrail_etl.sources import vpcflow_parquet
+
+        parquet = vpcflow_parquet.inspect(files, s3_client)
+        records = vpcflow_parquet.parquet_records(spark, parquet, run_input, exact_text)
+        return CheckedRead(records, parquet.read, parquet.bad)
 
     def to_table(self, records: DataFrame) -> DataFrame:
         return to_table(records)

@@ -14,7 +14,7 @@ from cloudtrail_etl.days import proc_ymd
 from cloudtrail_etl.discovery import DayInput, InputFile
 from cloudtrail_etl.report import REASON_UNREADABLE, REASON_ZERO_BYTES, BadFile
 from cloudtrail_etl.stages.context import RunContext, same_file_key
-from cloudtrail_etl.stages.convert import Converted
+from cloudtrail_etl.stages.convert import Converted, union
 
 
 @dataclasses.dataclass(frozen=True)
@@ -27,11 +27,11 @@ class Checked:
 
 
 def check(ctx: RunContext, run_input: DayInput, converted: Converted) -> Checked:
-    bad = bad_files(ctx, run_input, converted.documents, converted.problems)
+    bad = bad_files(ctx, run_input, converted.documents, converted.problems, converted.checked_files)
     blocked = {} if ctx.config.skip_bad_files else days_blocked(ctx, run_input, bad)
     quarantined, reasons = {}, {}
     if converted.events_quarantined:
-        quarantined, reasons = stage_quarantine(ctx, run_input, converted.quarantined_files)
+        quarantined, reasons = stage_quarantine(ctx, run_input, converted.quarantined_files, converted.checked_files)
     ready = [
         ctx.day_path(day)
         for day in ctx.plan.days
@@ -41,7 +41,9 @@ def check(ctx: RunContext, run_input: DayInput, converted: Converted) -> Checked
     return Checked(bad, blocked, quarantined, reasons, rows)
 
 
-def bad_files(ctx: RunContext, run_input: DayInput, documents: int, problems: str) -> list[BadFile]:
+def bad_files(
+    ctx: RunContext, run_input: DayInput, documents: int, problems: str, checked_files: frozenset[str] = frozenset()
+) -> list[BadFile]:
     """Files listed but not usable: zero bytes, unusable content (the source says why), or not decompressible."""
     bad = [BadFile(f.uri, REASON_ZERO_BYTES) for f in run_input.files if f.size == 0]
     for line in filter(None, problems.split("\n")):
@@ -52,6 +54,7 @@ def bad_files(ctx: RunContext, run_input: DayInput, documents: int, problems: st
         # Some non-empty files produced no document at all. Find which, with a read of the file names only.
         documents_of = ctx.source.read_files(ctx.spark, run_input.folders, run_input.delivered_since)
         read = {same_file_key(row[0]) for row in documents_of.select(T.SOURCE_FILE).distinct().collect()}
+        read |= {same_file_key(uri) for uri in checked_files}
         unread = [f for f in run_input.files if f.size > 0 and same_file_key(f.uri) not in read]
         bad += [BadFile(f.uri, REASON_UNREADABLE) for f in unread]
     return sorted(bad, key=lambda b: b.path)
@@ -70,12 +73,15 @@ def days_blocked(ctx: RunContext, run_input: DayInput, bad: list[BadFile]) -> di
 
 
 def stage_quarantine(
-    ctx: RunContext, run_input: DayInput, quarantined_files: tuple[str, ...]
+    ctx: RunContext,
+    run_input: DayInput,
+    quarantined_files: tuple[str, ...],
+    checked_files: frozenset[str] = frozenset(),
 ) -> tuple[dict[str, int], dict[str, int]]:
     """Records that cannot be placed in a day, raw, with the reason, under the first run day that reads their
     file. A second read, of the (few) files that held such records only, with the names as they were listed.
     Returns the records staged per day code and per reason."""
-    plan, source, spark = ctx.plan, ctx.source, ctx.spark
+    plan, spark = ctx.plan, ctx.spark
     wanted = {same_file_key(path) for path in quarantined_files}
     by_day: dict[dt.date, list[str]] = {}
     for f in run_input.files:
@@ -87,7 +93,7 @@ def stage_quarantine(
     for day in plan.days:
         if day not in by_day:
             continue
-        events = source.records(source.read_files(spark, by_day[day], exact_text=True))
+        events = _quarantine_records(ctx, run_input, by_day[day], checked_files)
         rows = events.filter(F.col(T.QUARANTINE_REASON).isNotNull()).select(
             F.col(T.SOURCE_FILE).alias("source_file"),
             F.col(T.RECORD_INDEX).alias("record_index"),
@@ -101,6 +107,19 @@ def stage_quarantine(
             reasons[row["reason"]] = reasons.get(row["reason"], 0) + int(row["count"])
             per_day[proc_ymd(day)] = per_day.get(proc_ymd(day), 0) + int(row["count"])
     return per_day, reasons
+
+
+def _quarantine_records(ctx: RunContext, run_input: DayInput, uris: list[str], checked_files: frozenset[str]):
+    """The records of these files with their text: checked files by checked_read, the others by read_files."""
+    source, spark = ctx.source, ctx.spark
+    checked = [uri for uri in uris if uri in checked_files]
+    others = [uri for uri in uris if uri not in checked_files]
+    records = source.records(source.read_files(spark, others, exact_text=True)) if others else None
+    if checked:
+        chosen = DayInput((), tuple(f for f in run_input.files if f.uri in set(checked)))
+        again = source.checked_read(spark, chosen, ctx.s3_client, exact_text=True)
+        records = union(records, again.records if again else None)
+    return records
 
 
 def rows_before(ctx: RunContext, day_paths: list[str]) -> dict[str, int]:

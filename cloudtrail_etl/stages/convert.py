@@ -14,6 +14,7 @@ from cloudtrail_etl.days import proc_ymd
 from cloudtrail_etl.discovery import DayInput
 from cloudtrail_etl.errors import OutputNotWritable, describe
 from cloudtrail_etl.progress import say
+from cloudtrail_etl.session import quiet_task_failures
 from cloudtrail_etl.stages.context import RunContext
 from cloudtrail_etl.writer import write_days
 
@@ -34,6 +35,7 @@ class Converted:
     rows_with_unmapped: int
     events_for_other_days: dict[str, int]  # YYYY-MM-DD -> events of days outside the run
     late_events: dict[str, int]  # of those, the days before the first delivered late
+    checked_files: frozenset[str] = frozenset()  # read (or refused) by the source's checked_read, URIs as listed
 
 
 def check_writable(ctx: RunContext) -> None:
@@ -53,7 +55,7 @@ def convert(ctx: RunContext, run_input: DayInput) -> Converted:
     """Convert the run's files into staging: the source's fast read where it has one, checked after the write,
     else (or when the check or the read fails) the exact read."""
     check_writable(ctx)
-    file_metrics, events, written = _write_staged_days(ctx, run_input)
+    file_metrics, events, written, checked_files = _write_staged_days(ctx, run_input)
     codes, window = ctx.plan.day_codes, ctx.plan.other_days_window()
     other_days = _other_days(events, [proc_ymd(day) for day in window])
     previous = window[1].isoformat()
@@ -71,22 +73,36 @@ def convert(ctx: RunContext, run_input: DayInput) -> Converted:
         rows_with_unmapped=int(written["with_unmapped"]),
         events_for_other_days=other_days,
         late_events=late,
+        checked_files=checked_files,
     )
 
 
-def _write_staged_days(ctx: RunContext, run_input: DayInput) -> tuple[dict, dict, dict]:
-    """The file, event and written-row metrics of the pass that wrote the staged days."""
+def union(first: DataFrame | None, second: DataFrame | None) -> DataFrame | None:
+    """Records of two reads as one DataFrame (by column name); either may be None (no such files)."""
+    if first is None or second is None:
+        return first if second is None else second
+    return first.unionByName(second)
+
+
+def _write_staged_days(ctx: RunContext, run_input: DayInput) -> tuple[dict, dict, dict, frozenset[str]]:
+    """The file, event and written-row metrics of the pass that wrote the staged days, and the files the source
+    checked on the driver first (checked_read), whose records join either read."""
     spark, source = ctx.spark, ctx.source
+    checked = source.checked_read(spark, run_input, ctx.s3_client)
+    checked_files = frozenset(set(checked.read) | {uri for uri, _ in checked.bad}) if checked else frozenset()
+    checked_records = checked.records if checked else None
+    checked_problems = "\n".join(f"{uri}\t{reason}" for uri, reason in checked.bad) if checked else ""
     fast = source.fast_records(spark, run_input, ctx.s3_client)
     if fast is not None:
         try:
-            events, written = _write_records(ctx, fast.records, run_input.total_bytes)
+            with quiet_task_failures(spark):  # a failure here is said in one line below, then read again
+                events, written = _write_records(ctx, union(fast.records, checked_records), run_input.total_bytes)
             problem = fast.check()
         except Exception as exc:  # a file the fast read cannot handle (a corrupt gzip): the exact read can
             problem = f"the fast read failed ({describe(exc)})"
         if problem is None:
             documents = sum(1 for f in run_input.files if f.size > 0)
-            return {"documents": documents, "problems": ""}, events, written
+            return {"documents": documents, "problems": checked_problems}, events, written, checked_files
         say(f"{problem}: reading every file whole, each by its own header")
         ctx.storage.delete(ctx.staged_table)
     file_stats = Observation("files")
@@ -99,8 +115,12 @@ def _write_staged_days(ctx: RunContext, run_input: DayInput) -> tuple[dict, dict
             F.collect_list(F.when(F.col(T.FILE_PROBLEM).isNotNull(), F.concat_ws("\t", T.SOURCE_FILE, T.FILE_PROBLEM))),
         ).alias("problems"),
     )
-    events, written = _write_records(ctx, source.records(files), run_input.total_bytes)
-    return file_stats.get, events, written
+    records = union(source.records(files), checked_records)
+    events, written = _write_records(ctx, records, run_input.total_bytes)
+    read = file_stats.get
+    problems = "\n".join(filter(None, [read["problems"], checked_problems]))
+    documents = int(read["documents"]) + len(checked_files)
+    return {"documents": documents, "problems": problems}, events, written, checked_files
 
 
 def _count_by_day(codes: Sequence[str], condition, prefix: str) -> list:

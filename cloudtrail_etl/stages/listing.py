@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from cloudtrail_etl.discovery import DayInput
+from cloudtrail_etl.discovery import DayInput, not_read_summary
 from cloudtrail_etl.errors import NoInputFiles
 from cloudtrail_etl.progress import say
 from cloudtrail_etl.stages.context import MIB, RunContext, absolute
@@ -30,6 +30,8 @@ def list_input(ctx: RunContext) -> Listed:
             reading[day] += 1
     total_mib = run_input.total_bytes / MIB
     say(f"found {len(run_input.files)} files ({total_mib:.1f} MiB) in {run_input.folder_count} folders")
+    if run_input.not_read:  # never a bare "found 0 files" over folders full of something else
+        say(not_read_summary(run_input.not_read))
     return Listed(run_input, reading, public_keys(config.public_keys))  # a bad --public-keys fails before any work
 
 
@@ -44,4 +46,5 @@ def public_keys(path: str | None):
 def no_input_error(ctx: RunContext, run_input: DayInput) -> NoInputFiles:
     skipped = run_input.skipped
     early = f" ({len(skipped)} delivered before the day began)" if skipped else ""
-    return NoInputFiles(f"no {ctx.source.title} files for KST {ctx.span} under {ctx.config.input}{early}")
+    others = f"; {not_read_summary(run_input.not_read)}" if run_input.not_read else ""
+    return NoInputFiles(f"no {ctx.source.title} files for KST {ctx.span} under {ctx.config.input}{early}{others}")
