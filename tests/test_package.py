@@ -60,3 +60,13 @@ def test_glue_entry_accepts_glue_arguments(dist, tmp_path, realdata):
     assert "cloudtrail-etl: error: unknown option --regoins (did you mean --regions?)" in output
     assert "Traceback" not in output
     shutil.rmtree(tmp_path / "t", ignore_errors=True)
+
+
+def test_every_package_of_the_source_tree_is_in_the_wheel():
+    """pyproject.toml lists the packages one by one: a new folder of modules left out breaks every cluster run."""
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11's standard library
+
+    root = Path(__file__).resolve().parents[1]
+    listed = set(tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join(init.parent.relative_to(root).parts) for init in (root / "cloudtrail_etl").rglob("__init__.py")}
+    assert listed == found
