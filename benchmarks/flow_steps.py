@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         "fast: + shuffle + write sorted by action, interface_id": lambda: write(
             shuffled(fast()), ("action", "interface_id")
         ),
-        "fast: + shuffle + sorted zstd write, no bloom filters": lambda: write(shuffled(fast()), blooms=()),
+        "fast: + shuffle + sorted zstd write without bloom filters": lambda: write(shuffled(fast()), blooms=()),
         "fast: + shuffle + sorted snappy write": lambda: write(shuffled(fast()), compression="snappy"),
         "fast: + shuffle + unsorted zstd write": lambda: write(shuffled(fast()), sort_columns=()),
     }
