@@ -35,6 +35,7 @@ from benchmarks import flowlogs, memory, verify_cost, week
 from benchmarks.corpus import DAY, Corpus, ensure_corpus
 from benchmarks.measure import Measured, alternate, load_average
 from benchmarks.queries import QueryResult, parquet_files, query_json, query_parquet
+from benchmarks.scaling import cost_table, costs
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -316,6 +317,38 @@ def corpus_lines(corpora: list[Corpus]) -> list[str]:
     return lines
 
 
+def cost_lines(by_scale: dict[float, tuple[Corpus, list[Outcome]]], loads: dict[float, tuple[str, str]]) -> list[str]:
+    """Issue 26: each converter's CPU line through the scales (benchmarks/scaling.py), against the blog job's."""
+    measured: dict[str, dict[float, tuple[float, float]]] = {}
+    for scale, (_, outcomes) in sorted(by_scale.items()):
+        for o in outcomes:
+            if o.ok:
+                measured.setdefault(o.name, {})[scale] = (o.seconds, o.cpu_seconds)
+    found = costs(measured, {scale: corpus.events_in_day for scale, (corpus, _) in by_scale.items()})
+    lines = [
+        "### Cost at scale (issue 26)",
+        "",
+        "Median wall / CPU s at each scale; a least-squares line of CPU s against the scale: the slope is the "
+        "marginal CPU of 1x of events (per million: of the day's events), the intercept the fixed CPU of a run. "
+        "CPU-hours and Glue DPU-hours per billion events are the slope alone (a DPU is 4 vCPUs: a lower bound).",
+        "",
+        cost_table(found, "blog"),
+        "",
+        *[f"- Load average (1, 5, 15 min) at {s:g}x: before {a}; after {b}" for s, (a, b) in sorted(loads.items())],
+    ]
+    by_name = {c.name: c for c in found}
+    ours = by_name.get("ours")
+    for name, target in (("blog", 1.3), ("baseline", 1.0)):
+        other = by_name.get(name)
+        if ours and other and ours.per_1x and other.per_1x and other.per_1x.slope > 0:
+            ratio = ours.per_1x.slope / other.per_1x.slope
+            lines.append(
+                f"- ours/{name} marginal CPU per event {ratio:.2f} (target <= {target}: "
+                f"{'met' if ratio <= target else 'NOT met'})"
+            )
+    return lines
+
+
 def day_section(
     header: list[str],
     by_scale: dict[float, tuple[Corpus, list[Outcome]]],
@@ -323,6 +356,7 @@ def day_section(
     checks: dict[float, list[str]],
     runs: dict[float, int],
     loads: tuple[str, str],
+    scale_loads: dict[float, tuple[str, str]] | None = None,
 ) -> str:
     """The day part of results.md: everything printed, with the context needed to quote it."""
     parts = [
@@ -393,7 +427,7 @@ def day_section(
         "",
     ]
     if len(by_scale) > 1:
-        parts += ["### Scaling", "", scaling_table(by_scale), ""]
+        parts += ["### Scaling", "", scaling_table(by_scale), "", *cost_lines(by_scale, scale_loads or {}), ""]
     parts += [
         "### Targets",
         "",
@@ -422,18 +456,21 @@ How to run each part, from the repository root (`BENCH_ARGS` passes options thro
 - Everything, at the default scales: `make bench`, about 30 minutes on 2 idle cores (the day ~15, the week ~10,
   memory ~5), plus ~5 the first time to generate the corpora (cached in `benchmarks/.cache/`); longer under load.
 - **day** (issue 12), our job, the blog's job, the full-schema baseline and DuckDB on one KST day, alternated, 3 runs
-  at 1x and 1 at 4x: `make bench BENCH_ARGS="--parts day"`; `--scales 1,2,4` adds 2x, `--runs N`, `--no-queries`.
+  at 1x and 1 at 2x and 4x: `make bench BENCH_ARGS="--parts day"`; `--scales 1,4`, `--runs N`, `--no-queries`.
+- Every day part with two scales or more ends with the cost at scale (issue 26, `benchmarks/scaling.py`): each
+  converter's marginal CPU per 1x and per million records (the least-squares slope through its CPU s at each scale),
+  its fixed CPU (the intercept), and the load average around each scale's runs.
 - **week** (issue 9), one `--from D --to D+6` run against seven single-day runs of ours and of the baseline, with
   each day's eventIDs compared: `make bench BENCH_ARGS="--parts week"`; `--week-scale 0.25` (default; 1 gives each
   day the 1x day's volume, about twice as long), `--week-rounds N`.
 - **memory** (issue 9), the driver's peak for range runs of 1, 7 and 30 KST days over a small corpus:
   `make bench BENCH_ARGS="--parts memory"`; `--memory-days 1,7,30`, `--memory-scale 0.02`.
 - **vpcflow** (issue 17), one KST day of a busy account's VPC flow logs (~2M records at 1x) by ours, a
-  straightforward Spark job and DuckDB, alternated, 3 runs at 1x and 1 at 4x, then the analysts' queries with the
-  bytes they read: `make bench BENCH_ARGS="--parts vpcflow"`; `--flow-scales 1,4`.
+  straightforward Spark job and DuckDB, alternated, 3 runs at 1x and 1 at 2x and 4x, then the analysts' queries with
+  the bytes they read: `make bench BENCH_ARGS="--parts vpcflow"`; `--flow-scales 1,4`.
 - **vpcflow-parquet** (issue 24), the same day's records delivered as Parquet (`.log.parquet`), by ours, a
   straightforward `spark.read.parquet` job and DuckDB, with the same queries:
-  `make bench BENCH_ARGS="--parts vpcflow-parquet"`; `--flow-scales 1,4`.
+  `make bench BENCH_ARGS="--parts vpcflow-parquet"`; `--flow-scales 1,2,4` (the default).
 - `--results PATH` writes the sections elsewhere (quick looks at tiny scales belong in `benchmarks/out/`).
 """
 PLACEHOLDERS = {
@@ -481,7 +518,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--parts", default=",".join(PARTS), help=f"comma-separated parts to run (default {','.join(PARTS)})"
     )
-    parser.add_argument("--scales", default="1,4", help="day part: comma-separated corpus scales (default 1,4)")
+    parser.add_argument("--scales", default="1,2,4", help="day part: comma-separated corpus scales (default 1,2,4)")
     parser.add_argument("--runs", type=int, help="day part: runs per converter (default: 3 at 1x, 1 at other scales)")
     parser.add_argument("--no-queries", action="store_true", help="day part: skip the query benchmark")
     parser.add_argument("--week-scale", type=float, default=week.DEFAULT_SCALE, help="week part: corpus scale")
@@ -494,7 +531,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--verify-rounds", type=int, default=verify_cost.DEFAULT_ROUNDS, help="verify part: rounds of both runs"
     )
     parser.add_argument(
-        "--flow-scales", default="1,4", help="vpcflow part: comma-separated corpus scales (default 1,4)"
+        "--flow-scales", default="1,2,4", help="vpcflow parts: comma-separated corpus scales (default 1,2,4)"
     )
     parser.add_argument(
         "--results", type=Path, default=RESULTS, help="the results file (default benchmarks/results.md)"
@@ -515,11 +552,14 @@ def run_day(args: argparse.Namespace) -> tuple[str, bool]:
     queries: dict[float, list[QueryResult]] = {}
     checks: dict[float, list[str]] = {}
     runs: dict[float, int] = {}
+    scale_loads: dict[float, tuple[str, str]] = {}
     for scale in _scales(args.scales):
         corpus = ensure_corpus(scale)
         runs[scale] = args.runs or (3 if scale == 1 else 1)
         print(f"\n{scale}x: {corpus.files:,} files, {corpus.events:,} events, {corpus.events_in_day:,} in the day")
+        before = load_average()
         outcomes = run_scale(corpus, runs[scale])
+        scale_loads[scale] = (before, load_average())
         by_scale[scale] = (corpus, outcomes)
         print()
         print(converter_table(corpus, outcomes))
@@ -539,9 +579,10 @@ def run_day(args: argparse.Namespace) -> tuple[str, bool]:
     if len(by_scale) > 1:
         print()
         print(scaling_table(by_scale))
+        print("\n".join(cost_lines(by_scale, scale_loads)))
     print()
     print("\n".join(targets(by_scale, queries)))
-    text = day_section(header, by_scale, queries, checks, runs, (load_at_start, load_average()))
+    text = day_section(header, by_scale, queries, checks, runs, (load_at_start, load_average()), scale_loads)
     return text, all(o.ok for _, outcomes in by_scale.values() for o in outcomes)
 
 
