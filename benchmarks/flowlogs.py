@@ -12,6 +12,7 @@ That is what Athena bills, independent of this machine's page cache.
 from __future__ import annotations
 
 import dataclasses
+import json
 import random
 import statistics
 import sys
@@ -23,8 +24,8 @@ import pyarrow.parquet as pq
 
 from benchmarks.corpus import DAY
 from benchmarks.flowcorpus import FLOW_LOG, INTERFACES, SEED, FlowCorpus, ensure_flow_corpus
-from benchmarks.measure import Measured, alternate, load_average
-from benchmarks.scaling import cost_table, costs
+from benchmarks.measure import Measured, alternate, load_average, stage_times
+from benchmarks.scaling import cost_section
 from cloudtrail_etl.sample.vpcflow import make_interfaces
 
 HERE = Path(__file__).resolve().parent
@@ -316,7 +317,7 @@ def converter_table(outcomes: list[FlowOutcome]) -> str:
     return "\n".join(lines)
 
 
-def checks(corpus: FlowCorpus, outcomes: list[FlowOutcome]) -> list[str]:
+def checks(corpus: FlowCorpus, outcomes: list[FlowOutcome], file_format: str = "plain-text") -> list[str]:
     found = []
     for o in outcomes:
         verdict = "ok" if o.rows == corpus.records_in_day else f"MISMATCH ({o.rows - corpus.records_in_day:+,})"
@@ -326,6 +327,8 @@ def checks(corpus: FlowCorpus, outcomes: list[FlowOutcome]) -> list[str]:
         "- content (rows, sum of bytes, sum of packets, interfaces, rejected flows) "
         + ("the same in every output" if len(sums) == 1 else f"DIFFERS: {[(o.name, o.checksum) for o in outcomes]}")
     )
+    report = table_root(corpus.scale, "ours", file_format).parent / "report.json"
+    found.append(stage_times(json.loads(report.read_text()) if report.exists() else None))
     return found
 
 
@@ -372,39 +375,6 @@ def targets(by_scale: dict, queries_by_scale: dict, file_format: str = "plain-te
     return found
 
 
-def cost_section(by_scale: dict, loads: dict[float, tuple[str, str]]) -> list[str]:
-    """Issue 26: each converter's CPU line through the scales measured (benchmarks/scaling.py), the load average
-    around each scale's runs, and the slope targets."""
-    measured: dict[str, dict[float, tuple[float, float]]] = {}
-    for scale, (_, outcomes) in sorted(by_scale.items()):
-        for o in outcomes:
-            if o.ok:
-                measured.setdefault(o.name, {})[scale] = (o.seconds, o.cpu_seconds)
-    records = {scale: corpus.records_in_day for scale, (corpus, _) in by_scale.items()}
-    found = costs(measured, records)
-    lines = [
-        "### Cost at scale (issue 26)",
-        "",
-        "Median wall / CPU s at each scale; a least-squares line of CPU s against the scale gives the marginal CPU of "
-        "1x of records (the slope) and the fixed CPU of a run (the intercept: JVM start, planning, listing, JIT "
-        "warm-up). The largest residual is the distance of the farthest point from the line: the noise, roughly. "
-        "CPU-hours and Glue DPU-hours per billion records are the slope alone (a DPU is 4 vCPUs: a lower bound).",
-        "",
-        cost_table(found, "spark"),
-        "",
-        *[f"- Load average (1, 5, 15 min) at {s:g}x: before {a}; after {b}" for s, (a, b) in sorted(loads.items())],
-    ]
-    by_name = {c.name: c for c in found}
-    ours, spark = by_name.get("ours"), by_name.get("spark")
-    if ours and spark and ours.per_1x and spark.per_1x and spark.per_1x.slope > 0:
-        ratio = ours.per_1x.slope / spark.per_1x.slope
-        lines.append(
-            f"- ours/straightforward marginal CPU per record {ratio:.2f} (target <= 1.5: "
-            f"{'met' if ratio <= 1.5 else 'NOT met'}; moonshot 1.0)"
-        )
-    return lines
-
-
 def run_vpcflow(
     scales: list[float], runs: int | None, environment: list[str], file_format: str = "plain-text"
 ) -> tuple[str, bool]:
@@ -436,7 +406,7 @@ def run_vpcflow(
             "",
             converter_table(outcomes),
             "",
-            *checks(corpus, outcomes),
+            *checks(corpus, outcomes, file_format),
             "",
             query_table(results),
             "",
@@ -445,7 +415,17 @@ def run_vpcflow(
         sections += part
     goals = targets(by_scale, queries_by_scale, file_format)
     print("\n".join(goals))
-    cost = cost_section(by_scale, loads) if len(by_scale) > 1 else []
+    cost = (
+        cost_section(
+            {scale: outcomes for scale, (_, outcomes) in by_scale.items()},
+            {scale: corpus.records_in_day for scale, (corpus, _) in by_scale.items()},
+            loads,
+            "spark",
+            [("spark", 1.5)],
+        )
+        if len(by_scale) > 1
+        else []
+    )
     print("\n".join(cost))
     address, eni = sample_host()
     if file_format == "plain-text":

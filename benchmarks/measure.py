@@ -144,3 +144,16 @@ def alternate(
                 flush=True,
             )
     return measured
+
+
+def stage_times(report: Mapping | None) -> str:
+    """Our run's stages from its report (issue 25), as one line beside the totals: where the wall time went."""
+    stages = (report or {}).get("stages") or []
+    if not stages:
+        return "- ours, stages: not in the report"
+    parts = []
+    for stage in stages:
+        cpu = stage.get("task_cpu_s")
+        parts.append(f"{stage['name']} {stage['seconds']:.1f}" + (f" (task CPU {cpu:.1f})" if cpu is not None else ""))
+    total = sum(stage["seconds"] for stage in stages)
+    return f"- ours, stages of the last run (wall s): {', '.join(parts)}; sum {total:.1f} of {report['duration_s']} s"

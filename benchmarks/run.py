@@ -33,9 +33,9 @@ import pyarrow.parquet as pq
 
 from benchmarks import flowlogs, memory, verify_cost, week
 from benchmarks.corpus import DAY, Corpus, ensure_corpus
-from benchmarks.measure import Measured, alternate, load_average
+from benchmarks.measure import Measured, alternate, load_average, stage_times
 from benchmarks.queries import QueryResult, parquet_files, query_json, query_parquet
-from benchmarks.scaling import cost_table, costs
+from benchmarks.scaling import cost_section
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -177,6 +177,7 @@ def row_checks(corpus: Corpus, outcomes: list[Outcome]) -> list[str]:
                 f"{report.get('files_delivered_before_day', 0):,} files delivered before the day, not read): "
                 f"{'reconciles' if reconciles else 'does NOT reconcile'}"
             )
+            checks.append(stage_times(report))
     return checks
 
 
@@ -319,34 +320,14 @@ def corpus_lines(corpora: list[Corpus]) -> list[str]:
 
 def cost_lines(by_scale: dict[float, tuple[Corpus, list[Outcome]]], loads: dict[float, tuple[str, str]]) -> list[str]:
     """Issue 26: each converter's CPU line through the scales (benchmarks/scaling.py), against the blog job's."""
-    measured: dict[str, dict[float, tuple[float, float]]] = {}
-    for scale, (_, outcomes) in sorted(by_scale.items()):
-        for o in outcomes:
-            if o.ok:
-                measured.setdefault(o.name, {})[scale] = (o.seconds, o.cpu_seconds)
-    found = costs(measured, {scale: corpus.events_in_day for scale, (corpus, _) in by_scale.items()})
-    lines = [
-        "### Cost at scale (issue 26)",
-        "",
-        "Median wall / CPU s at each scale; a least-squares line of CPU s against the scale: the slope is the "
-        "marginal CPU of 1x of events (per million: of the day's events), the intercept the fixed CPU of a run. "
-        "CPU-hours and Glue DPU-hours per billion events are the slope alone (a DPU is 4 vCPUs: a lower bound).",
-        "",
-        cost_table(found, "blog"),
-        "",
-        *[f"- Load average (1, 5, 15 min) at {s:g}x: before {a}; after {b}" for s, (a, b) in sorted(loads.items())],
-    ]
-    by_name = {c.name: c for c in found}
-    ours = by_name.get("ours")
-    for name, target in (("blog", 1.3), ("baseline", 1.0)):
-        other = by_name.get(name)
-        if ours and other and ours.per_1x and other.per_1x and other.per_1x.slope > 0:
-            ratio = ours.per_1x.slope / other.per_1x.slope
-            lines.append(
-                f"- ours/{name} marginal CPU per event {ratio:.2f} (target <= {target}: "
-                f"{'met' if ratio <= target else 'NOT met'})"
-            )
-    return lines
+    return cost_section(
+        {scale: outcomes for scale, (_, outcomes) in by_scale.items()},
+        {scale: corpus.events_in_day for scale, (corpus, _) in by_scale.items()},
+        loads,
+        "blog",
+        [("blog", 1.3), ("baseline", 1.0)],
+        unit="events",
+    )
 
 
 def day_section(

@@ -115,3 +115,46 @@ def cost_table(found: Sequence[Cost], reference: str) -> str:
             + f" | {ratio} | {_number(c.cpu_hours_per_billion, 2)} | {_number(c.dpu_hours_per_billion, 2)} |"
         )
     return "\n".join(lines)
+
+
+def cost_section(
+    runs_by_scale: Mapping[float, Sequence],
+    records: Mapping[float, int],
+    loads: Mapping[float, tuple[str, str]],
+    reference: str,
+    targets: Sequence[tuple[str, float]],
+    unit: str = "records",
+) -> list[str]:
+    """The results section of the cost at scale: the cost table against `reference`, the load average around each
+    scale's runs, and ours' slope against each (converter, target ratio). `runs_by_scale`: each scale's outcomes
+    (name, ok, seconds, cpu_seconds); `records`: the day's records (or events) at each scale."""
+    measured: dict[str, dict[float, tuple[float, float]]] = {}
+    for scale, outcomes in sorted(runs_by_scale.items()):
+        for o in outcomes:
+            if o.ok:
+                measured.setdefault(o.name, {})[scale] = (o.seconds, o.cpu_seconds)
+    found = costs(measured, records)
+    lines = [
+        "### Cost at scale (issue 26)",
+        "",
+        "Median wall / CPU s at each scale; a least-squares line of CPU s against the scale gives the marginal CPU of "
+        f"1x of {unit} (the slope; per million: of the day's {unit}) and the fixed CPU of a run (the intercept: JVM "
+        "start, planning, listing, JIT warm-up). The largest residual is the distance of the farthest point from the "
+        f"line: the noise, roughly. CPU-hours and Glue DPU-hours per billion {unit} are the slope alone (a DPU is 4 "
+        "vCPUs: a lower bound).",
+        "",
+        cost_table(found, reference),
+        "",
+        *[f"- Load average (1, 5, 15 min) at {s:g}x: before {a}; after {b}" for s, (a, b) in sorted(loads.items())],
+    ]
+    by_name = {c.name: c for c in found}
+    ours = by_name.get("ours")
+    for name, target in targets:
+        other = by_name.get(name)
+        if ours and other and ours.per_1x and other.per_1x and other.per_1x.slope > 0:
+            ratio = ours.per_1x.slope / other.per_1x.slope
+            lines.append(
+                f"- ours/{name} marginal CPU per {unit[:-1]} {ratio:.2f} (target <= {target}: "
+                f"{'met' if ratio <= target else 'NOT met'})"
+            )
+    return lines

@@ -56,3 +56,20 @@ def test_costs_per_1x_and_per_million_records():
     assert f"{ours.per_1x.slope / spark.per_1x.slope:.2f}x" in lines[2]
     assert "| 1.00x |" in lines[3] and "| - |" in lines[3]  # spark has no 2x run
     assert lines[4].count("| - ") >= 6  # one scale: no slope, no intercept, no ratio
+
+
+def test_the_cost_section_names_each_slope_target_met_or_not():
+    import types
+
+    from benchmarks.scaling import cost_section
+
+    def run(name: str, cpu: float) -> types.SimpleNamespace:
+        return types.SimpleNamespace(name=name, ok=True, seconds=cpu / 2, cpu_seconds=cpu)
+
+    # ours: 30 + 10 per 1x; spark: 40 + 5 per 1x (slope ratio 2.0); blog: 20 + 8 per 1x (ratio 1.25).
+    by_scale = {s: [run("ours", 30 + 10 * s), run("spark", 40 + 5 * s), run("blog", 20 + 8 * s)] for s in (1, 2, 4)}
+    lines = cost_section(
+        by_scale, {1: 1_000_000, 2: 2_000_000, 4: 4_000_000}, {}, "spark", [("spark", 1.5), ("blog", 1.3)]
+    )
+    assert "- ours/spark marginal CPU per record 2.00 (target <= 1.5: NOT met)" in lines
+    assert "- ours/blog marginal CPU per record 1.25 (target <= 1.3: met)" in lines
