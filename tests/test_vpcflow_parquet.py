@@ -134,9 +134,12 @@ def test_bad_parquet_files_are_named_and_skipped_files_account_for_every_row(tmp
     whole = parquet_delivery(V2, _lines(START, 3))
     _flow_file(folder, "fl-aa", "20260102T0505", whole[: len(whole) // 2])  # cut short: fl-aa's others named one by one
     _flow_file(folder, "fl-cc", "20260102T0510", gzip.compress(("\n".join([" ".join(V2), *good]) + "\n").encode()))
-    strings = pa.table({name.replace("-", "_"): [v] for name, v in zip(V2, good[0].split(" "))})  # all text
+    as_aws = pq.read_table(io.BytesIO(parquet_delivery(V2, good[:1])))
+    string_srcport = as_aws.set_column(
+        as_aws.schema.get_field_index("srcport"), "srcport", pa.array([good[0].split(" ")[5]], pa.string())
+    )
     buffer = io.BytesIO()
-    pq.write_table(strings, buffer)
+    pq.write_table(string_srcport, buffer)
     _flow_file(folder, "fl-dd", "20260102T0515", buffer.getvalue())
     args = ["--source", "vpcflow", "--input", str(tmp_path / "in"), "--output", str(tmp_path / "out"), "--date"]
 
@@ -148,7 +151,7 @@ def test_bad_parquet_files_are_named_and_skipped_files_account_for_every_row(tmp
     assert sorted(reasons) == ["fl-aa", "fl-cc", "fl-dd"]
     assert reasons["fl-aa"].startswith("not a readable Parquet file") and "cut short" in reasons["fl-aa"]
     assert reasons["fl-cc"].startswith("not a readable Parquet file")
-    assert reasons["fl-dd"] == "column version is BYTE_ARRAY, not an integer: the table's version is int"
+    assert reasons["fl-dd"] == "column srcport is BYTE_ARRAY, not an integer: the table's srcport is int"
 
     code, report = run_cli_captured(*args, "2026-01-02", "--skip-bad-files")
     assert code == 0
