@@ -116,7 +116,8 @@ def _quarantine_records(ctx: RunContext, run_input: DayInput, uris: list[str], c
     others = [uri for uri in uris if uri not in checked_files]
     records = source.records(source.read_files(spark, others, exact_text=True)) if others else None
     if checked:
-        chosen = DayInput((), tuple(f for f in run_input.files if f.uri in set(checked)))
+        wanted = set(checked)
+        chosen = DayInput((), tuple(f for f in run_input.files if f.uri in wanted))
         again = source.checked_read(spark, chosen, ctx.s3_client, exact_text=True)
         records = union(records, again.records if again else None)
     return records
