@@ -125,10 +125,6 @@ class LogSource(abc.ABC):
         """Which of the source's readers a run on this Spark uses (the report's `reader`); "" with only one."""
         return ""
 
-    @abc.abstractmethod
-    def folder_day(self, source_file: Column) -> Column:
-        """A file's UTC date folder as YYYY/MM/DD text (comparable), from its path."""
-
 
 def source_names() -> list[str]:
     return list(_REGISTRY)

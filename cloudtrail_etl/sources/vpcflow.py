@@ -62,7 +62,6 @@ DELIVERY_TIME_IN_NAME = (
 FLOW_LOG_ID_IN_NAME = r"_vpcflowlogs_[a-z0-9-]+_(fl-[A-Za-z0-9]+)_[0-9]{8}T[0-9]{4}Z_[A-Za-z0-9]+\.log\.(?:gz|parquet)$"
 # The account and region of a file, from its folders (plain or Hive-compatible).
 _STREAM_IN_PATH = r"/AWSLogs/(?:aws-account-id=)?([0-9]{12})/(?:aws-service=)?vpcflowlogs/(?:aws-region=)?([a-z0-9-]+)/"
-_DATE_IN_PATH = r"/(?:year=)?([0-9]{4})/(?:month=)?([0-9]{2})/(?:day=)?([0-9]{2})/(?:(?:hour=)?[0-9]{2}/)?[^/]+$"
 # A header names fields: lowercase words joined by hyphens, separated by single spaces.
 HEADER = r"^[a-z][a-z0-9-]*( [a-z][a-z0-9-]*)*$"
 _HOUR = re.compile(r"^(hour=)?([0-9]{2})$")
@@ -328,16 +327,14 @@ FILE_COLUMNS = (SOURCE_FILE, RECORD_INDEX, RECORD_TEXT, FILE_ACCOUNT_ID, FILE_RE
 
 def placed(checked: DataFrame) -> DataFrame:
     """Typed records (QUARANTINE_REASON so far, every known field as its table type) with the reason a record
-    without `start` cannot be placed, its KST times and day. Pure."""
-    start, end = F.col("start"), F.col("end")
+    without `start` cannot be placed, and its KST day. Pure. (The KST wall clocks are the table's: to_table adds
+    them to the rows kept, not to every record read.)"""
+    start = F.col("start")
     reason = F.coalesce(F.col(QUARANTINE_REASON), F.when(start.isNull(), F.lit(REASON_NO_START)))
-    in_day = reason.isNull()
     return checked.select(
         *[F.col(f"`{name}`") for name in checked.columns if name != QUARANTINE_REASON],
         reason.alias(QUARANTINE_REASON),
-        F.when(in_day, kst_from_epoch_seconds(start)).alias(START_KST),
-        F.when(in_day, kst_from_epoch_seconds(end)).alias(END_KST),
-        F.when(in_day, kst_day_of_epoch_seconds(start)).alias(PROC_YMD),
+        F.when(reason.isNull(), kst_day_of_epoch_seconds(start)).alias(PROC_YMD),
     )
 
 
@@ -447,7 +444,9 @@ def _read_format(
     at = {name: i for i, name in reversed(list(enumerate(names)))}  # a name given twice: its first position
     raw = spark.read.option("ignoreCorruptFiles", False).option("pathGlobFilter", glob).text(paths)
     if delivered_since:
-        made = F.regexp_extract(F.col("_metadata.file_name"), DELIVERY_TIME_IN_NAME, 1)
+        # Every name here is ..._YYYYMMDDTHHmmZ_HASH.log.gz (fast_read checked them): Spark prunes its listing by
+        # this filter and then evaluates it on every line, so it cuts the time out of the name, no regular expression.
+        made = F.substring(F.substring_index(F.col("_metadata.file_name"), "_", -2), 1, 13)
         raw = raw.filter(made >= F.lit(delivered_since))
     lines = raw.select(F.col("_metadata.file_path").alias(SOURCE_FILE), F.col("value").alias(RECORD_TEXT))
     lines = lines.filter(F.col(RECORD_TEXT) != "").select(
@@ -477,8 +476,10 @@ def _read_format(
 
 
 def to_table(records: DataFrame) -> DataFrame:
-    """The table's columns in order, then proc_ymd."""
-    return records.select(*[F.col(f"`{f.name}`") for f in output_schema().fields], PROC_YMD)
+    """The table's columns in order, then proc_ymd. Records placed in a day: `start` is set."""
+    kst = {START_KST: kst_from_epoch_seconds(F.col("start")), END_KST: kst_from_epoch_seconds(F.col("end"))}
+    columns = [kst[f.name].alias(f.name) if f.name in kst else F.col(f"`{f.name}`") for f in output_schema().fields]
+    return records.select(*columns, PROC_YMD)
 
 
 class VpcFlowLogs(LogSource):
@@ -536,6 +537,3 @@ class VpcFlowLogs(LogSource):
 
     def unmapped_keys(self, unmapped: Column) -> Column:
         return F.map_keys(unmapped)
-
-    def folder_day(self, source_file: Column) -> Column:
-        return F.concat_ws("/", *[F.regexp_extract(source_file, _DATE_IN_PATH, group) for group in (1, 2, 3)])

@@ -136,7 +136,6 @@ def _write_records(ctx: RunContext, records: DataFrame, input_bytes: int) -> tup
     event_stats, written_stats = Observation("events"), Observation("written")
     placed = F.col(T.QUARANTINE_REASON).isNull()
     near = [proc_ymd(day) for day in plan.other_days_window()]
-    first_folder = F.lit(plan.folder_days[0].strftime("%Y/%m/%d"))
     events = records.observe(
         event_stats,
         F.count(F.lit(1)).alias("events_read"),
@@ -147,7 +146,7 @@ def _write_records(ctx: RunContext, records: DataFrame, input_bytes: int) -> tup
         *_count_by_day(near, placed, "near_"),
         # The day before the first is expected in the first folder (its last hour); from later folders it is late.
         F.count_if(
-            placed & (F.col(T.PROC_YMD) == F.lit(near[1])) & (source.folder_day(F.col(T.SOURCE_FILE)) > first_folder)
+            placed & (F.col(T.PROC_YMD) == F.lit(near[1])) & ~T.in_utc_folder(F.col(T.SOURCE_FILE), plan.folder_days[0])
         ).alias("late_previous"),
         # Days further away (deliveries over a day late) are rare: their codes travel as one text.
         F.concat_ws(",", F.collect_list(F.when(placed & ~F.col(T.PROC_YMD).isin(*codes, *near), T.PROC_YMD))).alias(

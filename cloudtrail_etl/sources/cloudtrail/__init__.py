@@ -108,6 +108,3 @@ class CloudTrail(LogSource):
 
     def unmapped_keys(self, unmapped: Column) -> Column:
         return F.map_keys(F.from_json(unmapped, MapType(StringType(), StringType())))
-
-    def folder_day(self, source_file: Column) -> Column:
-        return R.folder_of(source_file)

@@ -275,8 +275,3 @@ def parse_records(records: DataFrame, schema: StructType) -> DataFrame:
 def record_event_id() -> Column:
     """The eventID of a record given as the reader's map (`_o`), its key matched ignoring case."""
     return field_value(F.col(ROOT_OBJECT), "eventID")
-
-
-def folder_of(source_file: Column) -> Column:
-    """The UTC date folder (YYYY/MM/DD) of a delivery file's path."""
-    return F.regexp_extract(source_file, r"/([0-9]{4}/[0-9]{2}/[0-9]{2})/[^/]+$", 1)
