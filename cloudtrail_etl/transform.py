@@ -53,6 +53,14 @@ def keep_days(df: DataFrame, first: dt.date, last: dt.date) -> DataFrame:
     return df.filter(F.col(QUARANTINE_REASON).isNull() & in_range)
 
 
+def count_where(condition: Column) -> Column:
+    """The rows where `condition` holds, as an aggregate (observed metrics). Not F.count_if: it is count(if(NOT c,
+    null, c)), the predicate twice, and subexpression elimination then evaluates the parts of `c` for every row up
+    front, past And's short-circuit: a test meant for a few rows (a folder, a regular expression) ran on all of
+    them (a JFR profile of a 2x flow-log day put 3% of the run's Java samples there)."""
+    return F.count(F.when(condition, F.lit(1)))
+
+
 def in_utc_folder(source_file: Column, day: dt.date) -> Column:
     """Whether a delivery file lies in the UTC date folder of `day`, plain (`/YYYY/MM/DD/`) or Hive-compatible
     (`/year=YYYY/month=MM/day=DD/`), below the last `/AWSLogs/` of its path (where only the date folders have such

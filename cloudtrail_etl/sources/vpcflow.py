@@ -47,6 +47,7 @@ from cloudtrail_etl.transform import (
     RECORD_INDEX,
     RECORD_TEXT,
     SOURCE_FILE,
+    count_where,
     kst_day_of_epoch_seconds,
     kst_from_epoch_seconds,
 )
@@ -266,19 +267,14 @@ def _namedfile_columns(path: Column) -> list[Column]:
     ]
 
 
-def _dash_as_null(raw: Column) -> Column:
-    return F.when(raw != "-", raw)
-
-
 def parse_lines(lines: DataFrame) -> DataFrame:
     """Each line of `_lines` typed by its file's header, with its KST day or the reason it cannot be placed."""
-    positions = F.col(_POSITIONS)
     entries = F.transform(
         F.col(_UNKNOWN), lambda e: F.struct(e["name"].alias("key"), F.get(F.col(_TOKENS), e["at"]).alias("value"))
     )
     return _typed(
         lines,
-        lambda name: _dash_as_null(F.get(F.col(_TOKENS), positions.getField(name))),
+        lambda name: f"get({_TOKENS}, {_POSITIONS}.`{name}`)",
         header_size=F.size(F.col(_HEADER_TOKENS)),
         no_header=F.col(_HEADER_TOKENS).isNull(),
         unmapped=F.when(F.size(F.col(_UNKNOWN)) > 0, F.map_from_entries(entries)),
@@ -287,38 +283,49 @@ def parse_lines(lines: DataFrame) -> DataFrame:
 
 def _typed(
     lines: DataFrame,
-    field_text: Callable[[str], Column],
+    field_text: Callable[[str], str | None],
     header_size: Column,
     no_header: Column,
     unmapped: Column,
     keep: Sequence[str] = (),
 ) -> DataFrame:
-    """The typed columns of each line (RECORD_TEXT, split into _TOKENS), its reason to be quarantined, KST times and
-    day. `field_text(name)`: the text of a field in the line, null where the format lacks it or the value is `-`;
-    `header_size`: how many fields the file's header names. Pure."""
-    fields = known_fields()
-    texts = lines.select(
-        "*",
-        unmapped.alias(UNMAPPED),
-        *[field_text(name).alias(column_name(name)) for name, _, _, _ in fields],
-    )
-    # Numbers: try_cast gives null for anything but an integer in range; a text that became null was not a number.
-    typed, not_numbers = [], []
-    for name, kind, _, _ in fields:
-        text = F.col(f"`{column_name(name)}`")
-        if kind == "string":
-            typed.append(text)
+    """The typed columns of each line (RECORD_TEXT, split into _TOKENS), its reason to be quarantined and its KST
+    day, in one projection. `field_text(name)`: the SQL text of a field's token in the line, None where the format
+    lacks it; `header_size`: how many fields the file's header names. Pure.
+
+    One select, not one per step: without whole-stage code generation each select copies every column of every row
+    into a new row. A value used twice (a token, its number) is computed once (subexpression elimination)."""
+    typed, not_numbers, numbers = [], [], {}
+    for name, kind, _, _ in known_fields():
+        token = field_text(name)
+        target = column_name(name)
+        if token is None:
+            typed.append(F.lit(None).cast(kind).alias(target))
             continue
-        number = F.expr(f"try_cast(`{column_name(name)}` as {kind})")
-        typed.append(number.alias(column_name(name)))
-        not_numbers.append((name, text.isNotNull() & number.isNull()))
+        text = f"nullif({token}, '-')"
+        if kind == "string":
+            typed.append(F.expr(text).alias(target))
+            continue
+        # try_cast gives null for anything but an integer in range; a text that became null was not a number.
+        numbers[name] = F.expr(f"try_cast({text} as {kind})")
+        typed.append(numbers[name].alias(target))
+        not_numbers.append((name, F.expr(text).isNotNull() & numbers[name].isNull()))
     reason = F.when(no_header, F.lit(REASON_NO_HEADER)).when(
         F.size(F.col(_TOKENS)) != header_size, F.lit(REASON_FIELD_COUNT)
     )
     for name, bad in not_numbers:
         reason = reason.when(bad, F.lit(REASON_NOT_A_NUMBER.format(field=name)))
-    checked = texts.select(*FILE_COLUMNS, *keep, reason.alias(QUARANTINE_REASON), *typed)
-    return placed(checked)
+    start = numbers.get("start", F.lit(None).cast("bigint"))
+    reason = reason.when(start.isNull(), F.lit(REASON_NO_START))
+    files = [F.col(name) for name in FILE_COLUMNS if name != UNMAPPED]
+    return lines.select(
+        *files,
+        unmapped.alias(UNMAPPED),
+        *keep,
+        reason.alias(QUARANTINE_REASON),
+        *typed,
+        F.when(reason.isNull(), kst_day_of_epoch_seconds(start)).alias(PROC_YMD),
+    )
 
 
 # What every record carries besides its fields, whatever its file's format.
@@ -420,7 +427,7 @@ def fast_read(spark: SparkSession, run_input: DayInput, s3_client=None) -> FastR
     observed = Observation("vpcflow fast read")
     strange = F.col(QUARANTINE_REASON).isNotNull() & ~F.col(_IS_HEADER) & F.col(RECORD_TEXT).rlike(HEADER)
     lines = lines.observe(
-        observed, F.count_if(F.col(_IS_HEADER)).alias("headers"), F.count_if(strange).alias("strange")
+        observed, count_where(F.col(_IS_HEADER)).alias("headers"), count_where(strange).alias("strange")
     )
     expected = len(files)
 
@@ -467,7 +474,7 @@ def _read_format(
     )
     return _typed(
         lines,
-        lambda name: _dash_as_null(F.get(tokens, F.lit(at[name]))) if name in at else F.lit(None).cast("string"),
+        lambda name: f"get({_TOKENS}, {at[name]})" if name in at else None,
         header_size=F.lit(len(names)),
         no_header=F.lit(False),
         unmapped=unmapped,

@@ -125,7 +125,7 @@ def _write_staged_days(ctx: RunContext, run_input: DayInput) -> tuple[dict, dict
 
 def _count_by_day(codes: Sequence[str], condition, prefix: str) -> list:
     """One observed count per day (Observation has no group-by): cheap comparisons of a short text."""
-    return [F.count_if(condition & (F.col(T.PROC_YMD) == F.lit(code))).alias(f"{prefix}{code}") for code in codes]
+    return [T.count_where(condition & (F.col(T.PROC_YMD) == F.lit(code))).alias(f"{prefix}{code}") for code in codes]
 
 
 def _write_records(ctx: RunContext, records: DataFrame, input_bytes: int) -> tuple[dict, dict]:
@@ -139,13 +139,13 @@ def _write_records(ctx: RunContext, records: DataFrame, input_bytes: int) -> tup
     events = records.observe(
         event_stats,
         F.count(F.lit(1)).alias("events_read"),
-        F.count_if(~placed).alias("quarantined"),
+        T.count_where(~placed).alias("quarantined"),
         # Names only, as one text: the quarantine pass then re-reads just these files, not the whole input.
         F.concat_ws("\n", F.collect_set(F.when(~placed, F.col(T.SOURCE_FILE)))).alias("quarantined_files"),
         *_count_by_day(codes, placed, "in_"),
         *_count_by_day(near, placed, "near_"),
         # The day before the first is expected in the first folder (its last hour); from later folders it is late.
-        F.count_if(
+        T.count_where(
             placed & (F.col(T.PROC_YMD) == F.lit(near[1])) & ~T.in_utc_folder(F.col(T.SOURCE_FILE), plan.folder_days[0])
         ).alias("late_previous"),
         # Days further away (deliveries over a day late) are rare: their codes travel as one text.
@@ -172,7 +172,7 @@ def _write_records(ctx: RunContext, records: DataFrame, input_bytes: int) -> tup
     has_unmapped = UNMAPPED in source.output_schema().fieldNames()
     table = source.to_table(rows).observe(
         written_stats,
-        F.count_if(F.col(UNMAPPED).isNotNull() if has_unmapped else F.lit(False)).alias("with_unmapped"),
+        T.count_where(F.col(UNMAPPED).isNotNull() if has_unmapped else F.lit(False)).alias("with_unmapped"),
         *_count_by_day(codes, F.lit(True), "rows_"),
     )
     write_days(table, ctx.staged_table, source.sort_columns, source.bloom_filter_columns, source.row_group_bytes)
