@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+from pyspark.sql.types import StructType
 
 from cloudtrail_etl.transform import PROC_YMD
 
@@ -29,14 +31,22 @@ def parquet_options(bloom_filter_columns: Sequence[str] = (), row_group_bytes: i
 def write_days(
     df: DataFrame,
     uri: str,
+    schema: StructType,
     sort_columns: Sequence[str] = (),
     bloom_filter_columns: Sequence[str] = (),
     row_group_bytes: int = ROW_GROUP_BYTES,
 ) -> None:
-    """Rows of one or more days as `uri/proc_ymd=YYYYMMDD/` folders of Parquet files, each sorted by `sort_columns`
-    so that engines skip row groups on the columns analysts filter by.
+    """Rows of one or more days as `uri/proc_ymd=YYYYMMDD/` folders of Parquet files with the columns of `schema`,
+    each sorted by `sort_columns` so that engines skip row groups on the columns analysts filter by.
 
-    When the rows arrive clustered by day (transform.cluster_by_day), each task writes the files of one day."""
+    A column of `schema` the rows lack (a field no file of the run has) is written as nulls, added after the sort:
+    carried through it, each null column costs every row its slot. When the rows arrive clustered by day
+    (transform.cluster_by_day), each task writes the files of one day."""
     ordered = df.sortWithinPartitions(PROC_YMD, *sort_columns)
+    present = set(df.columns)
+    missing = [field.name for field in schema.fields if field.name not in present]
+    if missing:
+        nulls = {name: F.lit(None).cast(schema[name].dataType).alias(name) for name in missing}
+        ordered = ordered.select(*[nulls.get(name, F.col(f"`{name}`")) for name in schema.fieldNames()], PROC_YMD)
     options = parquet_options(bloom_filter_columns, row_group_bytes)
     ordered.write.mode("overwrite").partitionBy(PROC_YMD).options(**options).parquet(uri)

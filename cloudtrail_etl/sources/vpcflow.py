@@ -286,21 +286,26 @@ def _typed(
     field_text: Callable[[str], str | None],
     header_size: Column,
     no_header: Column,
-    unmapped: Column,
+    unmapped: Column | None,
     keep: Sequence[str] = (),
 ) -> DataFrame:
     """The typed columns of each line (RECORD_TEXT, split into _TOKENS), its reason to be quarantined and its KST
     day, in one projection. `field_text(name)`: the SQL text of a field's token in the line, None where the format
-    lacks it; `header_size`: how many fields the file's header names. Pure.
+    lacks it; `header_size`: how many fields the file's header names; `unmapped`: None when no line has a field
+    this table does not know. Pure.
 
     One select, not one per step: without whole-stage code generation each select copies every column of every row
-    into a new row. A value used twice (a token, its number) is computed once (subexpression elimination)."""
+    into a new row. A value used twice (a token, its number) is computed once (subexpression elimination). A field
+    the format lacks is a null column only if the default format has it (the shuffle and the sort use those); the
+    others are left out, and the write adds them as nulls after the sort (writer.write_days): 27 null columns of
+    the default format carried through the shuffle and the sort cost ~3 CPU s per 2M rows (benchmarks/profile.md)."""
     typed, not_numbers, numbers = [], [], {}
     for name, kind, _, _ in known_fields():
         token = field_text(name)
         target = column_name(name)
         if token is None:
-            typed.append(F.lit(None).cast(kind).alias(target))
+            if name in DEFAULT_FORMAT:
+                typed.append(F.lit(None).cast(kind).alias(target))
             continue
         text = f"nullif({token}, '-')"
         if kind == "string":
@@ -320,7 +325,7 @@ def _typed(
     files = [F.col(name) for name in FILE_COLUMNS if name != UNMAPPED]
     return lines.select(
         *files,
-        unmapped.alias(UNMAPPED),
+        *([unmapped.alias(UNMAPPED)] if unmapped is not None else []),
         *keep,
         reason.alias(QUARANTINE_REASON),
         *typed,
@@ -423,7 +428,7 @@ def fast_read(spark: SparkSession, run_input: DayInput, s3_client=None) -> FastR
         parts.append(_read_format(spark, sorted(set(paths)), glob, header, run_input.delivered_since, only))
     lines = parts[0]
     for part in parts[1:]:
-        lines = lines.unionByName(part)
+        lines = lines.unionByName(part, allowMissingColumns=True)
     observed = Observation("vpcflow fast read")
     strange = F.col(QUARANTINE_REASON).isNotNull() & ~F.col(_IS_HEADER) & F.col(RECORD_TEXT).rlike(HEADER)
     lines = lines.observe(
@@ -470,7 +475,7 @@ def _read_format(
     unmapped = (
         F.create_map(*[part for name, i in unknown for part in (F.lit(name), F.get(tokens, F.lit(i)))])
         if unknown
-        else F.lit(None).cast(MapType(StringType(), StringType()))
+        else None
     )
     return _typed(
         lines,
@@ -483,9 +488,15 @@ def _read_format(
 
 
 def to_table(records: DataFrame) -> DataFrame:
-    """The table's columns in order, then proc_ymd. Records placed in a day: `start` is set."""
+    """The table's columns in order, then proc_ymd; a field no read format has stays out (the write adds it as
+    nulls after the sort). Records placed in a day: `start` is set."""
     kst = {START_KST: kst_from_epoch_seconds(F.col("start")), END_KST: kst_from_epoch_seconds(F.col("end"))}
-    columns = [kst[f.name].alias(f.name) if f.name in kst else F.col(f"`{f.name}`") for f in output_schema().fields]
+    present = set(records.columns)
+    columns = [
+        kst[f.name].alias(f.name) if f.name in kst else F.col(f"`{f.name}`")
+        for f in output_schema().fields
+        if f.name in kst or f.name in present
+    ]
     return records.select(*columns, PROC_YMD)
 
 

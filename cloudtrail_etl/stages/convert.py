@@ -81,7 +81,7 @@ def union(first: DataFrame | None, second: DataFrame | None) -> DataFrame | None
     """Records of two reads as one DataFrame (by column name); either may be None (no such files)."""
     if first is None or second is None:
         return first if second is None else second
-    return first.unionByName(second)
+    return first.unionByName(second, allowMissingColumns=True)
 
 
 def _write_staged_days(ctx: RunContext, run_input: DayInput) -> tuple[dict, dict, dict, frozenset[str]]:
@@ -169,13 +169,22 @@ def _write_records(ctx: RunContext, records: DataFrame, input_bytes: int) -> tup
         rows = in_days
         say(f"converting {len(codes)} day(s)")
     # `unmapped` (null when a record holds nothing the schema does not know): the signal to extend the schema.
-    has_unmapped = UNMAPPED in source.output_schema().fieldNames()
-    table = source.to_table(rows).observe(
+    table = source.to_table(rows)
+    table = table.observe(
         written_stats,
-        T.count_where(F.col(UNMAPPED).isNotNull() if has_unmapped else F.lit(False)).alias("with_unmapped"),
+        T.count_where(F.col(UNMAPPED).isNotNull() if UNMAPPED in table.columns else F.lit(False)).alias(
+            "with_unmapped"
+        ),
         *_count_by_day(codes, F.lit(True), "rows_"),
     )
-    write_days(table, ctx.staged_table, source.sort_columns, source.bloom_filter_columns, source.row_group_bytes)
+    write_days(
+        table,
+        ctx.staged_table,
+        source.output_schema(),
+        source.sort_columns,
+        source.bloom_filter_columns,
+        source.row_group_bytes,
+    )
     return event_stats.get, written_stats.get
 
 
