@@ -101,7 +101,8 @@ class _VariantParser(R._RecordParser):
             parsed = F.coalesce(_as_object(raw), _parsed_from_text(raw, _OBJECT))
             obj = self._add(child, name, parsed)
             self._keep(raw.isNotNull() & obj.isNull(), dotted, raw)
-            value = F.struct(*self._object(self._respelt(depth + 1, name, obj, data_type), data_type, path, depth + 1))
+            respelt, had_unknown = self._respelt(depth + 1, name, obj, data_type)
+            value = F.struct(*self._object(respelt, data_type, path, depth + 1, had_unknown))
         elif isinstance(data_type, ArrayType) and isinstance(data_type.elementType, StructType):
             element = data_type.elementType
             if any(not isinstance(f.dataType, StringType) for f in element):
