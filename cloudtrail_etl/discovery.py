@@ -86,6 +86,19 @@ def delivered_before(delivered: str, since: str) -> bool:
     return bool(delivered and since and delivered < since)
 
 
+def delivered_since_glob(since: str) -> str:
+    """A glob alternation ({a,b,...}) that matches a name's delivery time (DELIVERY_TIME_FORMAT, where it stands in
+    the name) when it is `since` or later, followed by anything; `*` when `since` is "".
+
+    Text of one shape compares as its first differing character: a later time has `since`'s first i characters and
+    then a greater digit. So Spark's file listing (`pathGlobFilter`) skips the files made before the day, instead of
+    a filter on the file's name that runs for every line read."""
+    if not since:
+        return "*"
+    later = [f"{since[:i]}[{int(c) + 1}-9]" for i, c in enumerate(since) if c.isdigit() and c != "9"]
+    return "{" + ",".join([since, *later]) + "}*"
+
+
 def is_s3(uri: str) -> bool:
     return urlparse(uri).scheme in ("s3", "s3a", "s3n")
 

@@ -117,3 +117,24 @@ def test_spark_never_opens_the_skipped_files(spark, deliveries):
     assert read == names(found)
     scan = files._jdf.queryExecution().executedPlan().collectLeaves().head()
     assert scan.metrics().apply("numFiles").value() == len(found.files) == 5  # pruned from the listing, not filtered
+
+
+def test_the_delivered_since_glob_matches_exactly_the_times_not_before_it():
+    """Spark lists the fast read's files by this glob: a time it wrongly matches is a file read twice over a day
+    boundary, one it wrongly misses a file lost. Hadoop's glob reads `{a,b}` and `[x-y]` as fnmatch does each part."""
+    import fnmatch
+    import random
+
+    from cloudtrail_etl.discovery import delivered_since_glob
+
+    times = [dt.datetime(2025, 12, 31, 0, 0) + dt.timedelta(minutes=5 * i) for i in range(3 * 288)]
+    times += [dt.datetime(2019, 1, 1) + dt.timedelta(minutes=random.Random(i).randrange(10**7)) for i in range(500)]
+    for since in ("20260101T1400", "20260101T1455", "20251231T2359", "20260109T0900", "20291999T9999"):
+        glob = delivered_since_glob(since)
+        assert glob.startswith("{") and glob.endswith("}*")
+        alternatives = glob[1:-2].split(",")
+        for made in (f"{t:%Y%m%dT%H%M}" for t in times):
+            name_part = f"{made}Z_a1b2c3d4.log.gz"
+            matched = any(fnmatch.fnmatchcase(name_part, f"{a}*") for a in alternatives)
+            assert matched == (made >= since), (since, made)
+    assert delivered_since_glob("") == "*"

@@ -38,7 +38,16 @@ from pyspark.sql.types import (
     TimestampNTZType,
 )
 
-from cloudtrail_etl.discovery import ACCOUNT_ID, REGION_NAME, DayInput, InputFile, Listing, is_s3, selected
+from cloudtrail_etl.discovery import (
+    ACCOUNT_ID,
+    REGION_NAME,
+    DayInput,
+    InputFile,
+    Listing,
+    delivered_since_glob,
+    is_s3,
+    selected,
+)
 from cloudtrail_etl.sources import CheckedRead, FastRead, LogSource
 from cloudtrail_etl.transform import (
     FILE_PROBLEM,
@@ -422,10 +431,12 @@ def fast_read(spark: SparkSession, run_input: DayInput, s3_client=None) -> FastR
             for f in by_flow_log[flow_log_id]:
                 parent = f.uri.rsplit("/", 1)[0]
                 paths.append(parent if parent in folders else f.uri)
-        glob = "*_{" + ",".join(sorted(flow_log_ids)) + "}_*" + LOG_SUFFIX
+        # Files made before the day are left out by name as Spark lists the folders: not by a filter on every line.
+        made = delivered_since_glob(run_input.delivered_since)
+        glob = "*_{" + ",".join(sorted(flow_log_ids)) + "}_" + made + LOG_SUFFIX
         # One flow log (the usual case): its account, region and id are the same for every line.
         only = by_flow_log[flow_log_ids[0]][0].name if len(flow_log_ids) == 1 else None
-        parts.append(_read_format(spark, sorted(set(paths)), glob, header, run_input.delivered_since, only))
+        parts.append(_read_format(spark, sorted(set(paths)), glob, header, only))
     lines = parts[0]
     for part in parts[1:]:
         lines = lines.unionByName(part, allowMissingColumns=True)
@@ -447,19 +458,12 @@ def fast_read(spark: SparkSession, run_input: DayInput, s3_client=None) -> FastR
     return FastRead(lines.filter(~F.col(_IS_HEADER)).drop(_IS_HEADER), check)
 
 
-def _read_format(
-    spark: SparkSession, paths: list[str], glob: str, header: str, delivered_since: str, one_file_name: str | None
-) -> DataFrame:
-    """The lines of the files of one format (named by `glob`), typed with the header's positions as constants.
-    `one_file_name`: the name of one of the files when they all belong to one flow log."""
+def _read_format(spark: SparkSession, paths: list[str], glob: str, header: str, one_file_name: str | None) -> DataFrame:
+    """The lines of the files of one format (those of `paths` whose name matches `glob`), typed with the header's
+    positions as constants. `one_file_name`: the name of one of the files when they all belong to one flow log."""
     names = header.split(" ")
     at = {name: i for i, name in reversed(list(enumerate(names)))}  # a name given twice: its first position
     raw = spark.read.option("ignoreCorruptFiles", False).option("pathGlobFilter", glob).text(paths)
-    if delivered_since:
-        # Every name here is ..._YYYYMMDDTHHmmZ_HASH.log.gz (fast_read checked them): Spark prunes its listing by
-        # this filter and then evaluates it on every line, so it cuts the time out of the name, no regular expression.
-        made = F.substring(F.substring_index(F.col("_metadata.file_name"), "_", -2), 1, 13)
-        raw = raw.filter(made >= F.lit(delivered_since))
     lines = raw.select(F.col("_metadata.file_path").alias(SOURCE_FILE), F.col("value").alias(RECORD_TEXT))
     lines = lines.filter(F.col(RECORD_TEXT) != "").select(
         SOURCE_FILE,
