@@ -64,9 +64,14 @@ def count_where(condition: Column) -> Column:
 def in_utc_folder(source_file: Column, day: dt.date) -> Column:
     """Whether a delivery file lies in the UTC date folder of `day`, plain (`/YYYY/MM/DD/`) or Hive-compatible
     (`/year=YYYY/month=MM/day=DD/`), below the last `/AWSLogs/` of its path (where only the date folders have such
-    names). Substring tests, not a regular expression: ~0.6 us a row against ~3.8 for three regexp_extract."""
+    names). Substring tests, not a regular expression: ~0.6 us a row against ~3.8 for three regexp_extract.
+
+    The path's tail is written once, inside the lambda: written twice, subexpression elimination computes it for
+    every row of the projection, not only for the rows where the test is reached (5.5% of a 4x flow-log run's JFR
+    samples, for a test that only the rows of one day reach)."""
     below = F.substring_index(source_file, "/AWSLogs/", -1)
-    return below.contains(f"/{day:%Y/%m/%d}/") | below.contains(f"/year={day:%Y}/month={day:%m}/day={day:%d}/")
+    folders = F.array(F.lit(f"/{day:%Y/%m/%d}/"), F.lit(f"/year={day:%Y}/month={day:%m}/day={day:%d}/"))
+    return F.exists(folders, lambda folder: below.contains(folder))
 
 
 def dedup_key(record_id: Column) -> Column:

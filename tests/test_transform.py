@@ -339,3 +339,16 @@ def test_s3_data_event_resources_with_arnprefix_fit_the_record_schema(spark):
         ("arn:aws:s3:::target-bucket", "012345678901", "AWS::S3::Bucket", None),
     ]
     assert row[R.UNMAPPED] is None
+
+
+def test_in_utc_folder_looks_below_the_last_awslogs_folder_only(spark):
+    paths = [
+        "s3://b/AWSLogs/111122223333/CloudTrail/ap-northeast-2/2026/01/01/f.json.gz",
+        "s3://b/x/AWSLogs/111122223333/vpcflowlogs/ap-northeast-2/year=2026/month=01/day=01/hour=23/f.log.gz",
+        "s3://b/AWSLogs/111122223333/CloudTrail/ap-northeast-2/2026/01/02/f.json.gz",
+        "s3://b/2026/01/01/AWSLogs/111122223333/CloudTrail/ap-northeast-2/2026/01/02/f.json.gz",
+        "s3://b/AWSLogs/111122223333/vpcflowlogs/ap-northeast-2/year=2026/month=01/day=011/f.log.gz",
+    ]
+    df = spark.createDataFrame([(p,) for p in paths], "_source_file string")
+    found = df.select(T.in_utc_folder(F.col("_source_file"), dt.date(2026, 1, 1)).alias("in")).collect()
+    assert [row["in"] for row in found] == [True, True, False, False, False]
