@@ -40,3 +40,22 @@ def test_a_column_the_rows_lack_is_written_as_nulls_in_the_tables_order(spark, t
         ],
         "proc_ymd=20260103": [{"interface_id": "eni-a", "vpc_id": None, "start": 200, "tcp_flags": None}],
     }
+
+
+def test_plain_columns_get_no_dictionary_and_keep_their_values(spark, tmp_path):
+    # Few distinct values in every column: parquet-mr would dictionary-encode each of them.
+    values = [(f"eni-{i % 3}", None, 1767300000 + i % 4, i % 2) for i in range(2000)]
+    rows = spark.createDataFrame(
+        [(*v, "20260102") for v in values],
+        "interface_id string, vpc_id string, start bigint, tcp_flags int, proc_ymd string",
+    ).coalesce(1)
+    write_days(rows, str(tmp_path / "t"), TABLE, plain_columns=("start",))
+
+    (file,) = (tmp_path / "t" / "proc_ymd=20260102").glob("*.parquet")
+    footer = pq.ParquetFile(file).metadata
+    chunks = {footer.row_group(0).column(i).path_in_schema: footer.row_group(0).column(i) for i in range(4)}
+    assert chunks["interface_id"].has_dictionary_page and chunks["tcp_flags"].has_dictionary_page
+    assert not chunks["start"].has_dictionary_page
+    assert "PLAIN" in chunks["start"].encodings
+    written = pq.read_table(file).to_pylist()
+    assert sorted(tuple(r.values()) for r in written) == sorted(values)

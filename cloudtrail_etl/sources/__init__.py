@@ -52,6 +52,9 @@ class LogSource(abc.ABC):
     file_suffix: ClassVar[str]  # what Spark reads of the listed folders (pathGlobFilter: "*" + suffix)
     sort_columns: ClassVar[tuple[str, ...]]  # within each output file, so that filters skip row groups
     bloom_filter_columns: ClassVar[tuple[str, ...]] = ()
+    # Columns written without a dictionary: their values are nearly all distinct in every row group, so parquet-mr's
+    # dictionary attempt (a hash of every value) ends in plain encoding anyway (writer.parquet_options).
+    plain_columns: ClassVar[tuple[str, ...]] = ()
     # Uncompressed bytes per Parquet row group: smaller groups let filters skip more, but repeat each dictionary.
     row_group_bytes: ClassVar[int] = 8 * 1024 * 1024
     # A day's shuffle bytes per byte of an average folder read, measured: sizes the tasks that write each day

@@ -184,6 +184,7 @@ def _write_records(ctx: RunContext, records: DataFrame, input_bytes: int) -> tup
         source.sort_columns,
         source.bloom_filter_columns,
         source.row_group_bytes,
+        source.plain_columns,
     )
     return event_stats.get, written_stats.get
 
